@@ -1,0 +1,133 @@
+package dev.grm4j.core;
+
+import dev.grm4j.core.backend.LlmBackend;
+import dev.grm4j.core.internal.DefaultPointwiseGrm;
+import dev.grm4j.core.prompt.PromptTemplate;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.LongSupplier;
+
+/**
+ * A pointwise generative reward model: one model call reads the conversation and N responses and
+ * writes principles, a critique and one integer score per response.
+ *
+ * <p>Thread-safe. A judgement never fails by exception for a model or backend problem: it comes back
+ * with an {@link Outcome} other than {@link Outcome#SCORED}. Invalid requests (more responses than
+ * {@link #maxResponses()}) throw {@link IllegalArgumentException} before any call is made.
+ *
+ * {@snippet :
+ * PointwiseGrm grm = PointwiseGrm.builder(backend).build();
+ * Reward reward = grm.reward(GrmRequest.of("What is 2 + 2?", "4", "5"));
+ * int best = reward.best();
+ * }
+ */
+public interface PointwiseGrm {
+
+    /**
+     * Samples one judgement with the responses presented in {@code order}.
+     *
+     * @param order a permutation of {@code 0..N-1}: {@code order.get(p)} is the request index of the
+     *              response shown at position {@code p}; scores come back in the request's order
+     * @throws IllegalArgumentException if the request has more than {@link #maxResponses()} responses
+     *                                  or {@code order} is not a permutation of its indices
+     */
+    Judgement judge(GrmRequest request, SamplingOptions sampling, List<Integer> order);
+
+    /** Samples one judgement with the responses in the request's own order. */
+    default Judgement judge(GrmRequest request, SamplingOptions sampling) {
+        return judge(request, sampling, identity(request.size()));
+    }
+
+    /**
+     * Like {@link #judge(GrmRequest, SamplingOptions, List)} without blocking; the call runs on the
+     * backend's async path ({@link LlmBackend#completeAsync}). The future never completes
+     * exceptionally for a backend failure: that is a {@link Outcome#BACKEND_ERROR} judgement.
+     */
+    CompletableFuture<Judgement> judgeAsync(GrmRequest request, SamplingOptions sampling, List<Integer> order);
+
+    /**
+     * One greedy judgement, read as a reward: scores, the best response (ties broken by a random draw
+     * seeded from the model's seed and the request), and the judgement behind them.
+     *
+     * @throws JudgementFailedException if the judgement is not {@link Outcome#SCORED}; it carries it
+     */
+    Reward reward(GrmRequest request);
+
+    /** The most responses one request may carry. */
+    int maxResponses();
+
+    ScoreRange scoreRange();
+
+    PromptTemplate template();
+
+    /** The backend's model name, for records. */
+    String modelName();
+
+    static Builder builder(LlmBackend backend) {
+        return new Builder(backend);
+    }
+
+    private static List<Integer> identity(int size) {
+        return java.util.stream.IntStream.range(0, size).boxed().toList();
+    }
+
+    /** Configures a {@link PointwiseGrm}; each setter checks its argument. Not thread-safe. */
+    final class Builder {
+        /** Enough for listwise benchmarks (RM-Bench has 4) and best-of-16 sampling. */
+        public static final int DEFAULT_MAX_RESPONSES = 16;
+
+        private final LlmBackend backend;
+        private PromptTemplate template = PromptTemplate.defaultTemplate();
+        private ScoreRange scoreRange = ScoreRange.DEFAULT;
+        private int maxResponses = DEFAULT_MAX_RESPONSES;
+        private long seed = 0;
+        private SamplingOptions greedy = SamplingOptions.greedy();
+        private LongSupplier nanoTime = System::nanoTime;
+
+        private Builder(LlmBackend backend) {
+            this.backend = Objects.requireNonNull(backend, "backend");
+        }
+
+        public Builder template(PromptTemplate template) {
+            this.template = Objects.requireNonNull(template, "template");
+            return this;
+        }
+
+        public Builder scoreRange(ScoreRange scoreRange) {
+            this.scoreRange = Objects.requireNonNull(scoreRange, "scoreRange");
+            return this;
+        }
+
+        public Builder maxResponses(int maxResponses) {
+            if (maxResponses < 1) {
+                throw new IllegalArgumentException("maxResponses must be >= 1, was " + maxResponses);
+            }
+            this.maxResponses = maxResponses;
+            return this;
+        }
+
+        /** Seeds the tie-break of {@link #reward(GrmRequest)}; 0 by default. */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** The sampling options of {@link #reward(GrmRequest)}; {@link SamplingOptions#greedy()} by default. */
+        public Builder rewardSampling(SamplingOptions sampling) {
+            this.greedy = Objects.requireNonNull(sampling, "sampling");
+            return this;
+        }
+
+        /** The nanosecond ticker that times each call; {@link System#nanoTime()} by default. */
+        public Builder ticker(LongSupplier nanoTime) {
+            this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+            return this;
+        }
+
+        public PointwiseGrm build() {
+            return new DefaultPointwiseGrm(backend, template, scoreRange, maxResponses, seed, greedy, nanoTime);
+        }
+    }
+}

@@ -1,0 +1,6 @@
+/**
+ * The LLM backend SPI: one chat call with sampling options, returning text, token usage and a
+ * finish reason. {@link dev.grm4j.core.backend.LangChain4jBackend} adapts any langchain4j
+ * {@code ChatModel}; the simulated judge in {@code dev.grm4j.core.simulated} implements it directly.
+ */
+package dev.grm4j.core.backend;

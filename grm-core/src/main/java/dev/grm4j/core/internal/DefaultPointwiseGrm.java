@@ -1,0 +1,183 @@
+package dev.grm4j.core.internal;
+
+import dev.grm4j.core.GrmRequest;
+import dev.grm4j.core.Judgement;
+import dev.grm4j.core.JudgementFailedException;
+import dev.grm4j.core.PointwiseGrm;
+import dev.grm4j.core.Principle;
+import dev.grm4j.core.Reward;
+import dev.grm4j.core.SamplingOptions;
+import dev.grm4j.core.ScoreRange;
+import dev.grm4j.core.Winner;
+import dev.grm4j.core.backend.Completion;
+import dev.grm4j.core.backend.CompletionRequest;
+import dev.grm4j.core.backend.FinishReason;
+import dev.grm4j.core.backend.LlmBackend;
+import dev.grm4j.core.parse.GrmOutputParser;
+import dev.grm4j.core.parse.ParseResult;
+import dev.grm4j.core.prompt.PromptTemplate;
+import dev.grm4j.core.prompt.RenderedPrompt;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.function.LongSupplier;
+import java.util.stream.IntStream;
+
+/** Renders, calls the backend once, parses, and maps the scores back to the request's order. */
+public final class DefaultPointwiseGrm implements PointwiseGrm {
+
+    private static final Logger log = LoggerFactory.getLogger(DefaultPointwiseGrm.class);
+
+    private final LlmBackend backend;
+    private final PromptTemplate template;
+    private final ScoreRange scoreRange;
+    private final int maxResponses;
+    private final long seed;
+    private final SamplingOptions rewardSampling;
+    private final LongSupplier nanoTime;
+    private final GrmOutputParser parser;
+
+    public DefaultPointwiseGrm(LlmBackend backend, PromptTemplate template, ScoreRange scoreRange, int maxResponses,
+                               long seed, SamplingOptions rewardSampling, LongSupplier nanoTime) {
+        this.backend = backend;
+        this.template = template;
+        this.scoreRange = scoreRange;
+        this.maxResponses = maxResponses;
+        this.seed = seed;
+        this.rewardSampling = rewardSampling;
+        this.nanoTime = nanoTime;
+        this.parser = GrmOutputParser.of(scoreRange);
+    }
+
+    @Override
+    public Judgement judge(GrmRequest request, SamplingOptions sampling, List<Integer> order) {
+        RenderedPrompt prompt = render(request, order);
+        CompletionRequest call = new CompletionRequest(prompt.messages(), sampling);
+        long start = nanoTime.getAsLong();
+        Completion completion;
+        try {
+            completion = backend.complete(call);
+        } catch (RuntimeException e) {
+            return failed(e, prompt, start);
+        }
+        return read(request, sampling, prompt, completion, start);
+    }
+
+    @Override
+    public CompletableFuture<Judgement> judgeAsync(GrmRequest request, SamplingOptions sampling, List<Integer> order) {
+        RenderedPrompt prompt = render(request, order);
+        CompletionRequest call = new CompletionRequest(prompt.messages(), sampling);
+        long start = nanoTime.getAsLong();
+        CompletableFuture<Completion> pending;
+        try {
+            pending = backend.completeAsync(call);
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(failed(e, prompt, start));
+        }
+        return pending.handle((completion, error) -> error == null
+                ? read(request, sampling, prompt, completion, start)
+                : failed(unwrap(error), prompt, start));
+    }
+
+    @Override
+    public Reward reward(GrmRequest request) {
+        Judgement judgement = judge(request, rewardSampling);
+        if (!judgement.isScored()) {
+            throw new JudgementFailedException(judgement);
+        }
+        Winner winner = Winner.of(judgement.scores(), new SplittableRandom(seed ^ request.fingerprint()));
+        return new Reward(judgement.scores(), winner.index(), winner.tieBroken(), judgement);
+    }
+
+    @Override
+    public int maxResponses() {
+        return maxResponses;
+    }
+
+    @Override
+    public ScoreRange scoreRange() {
+        return scoreRange;
+    }
+
+    @Override
+    public PromptTemplate template() {
+        return template;
+    }
+
+    @Override
+    public String modelName() {
+        return backend.modelName();
+    }
+
+    private RenderedPrompt render(GrmRequest request, List<Integer> order) {
+        if (request.size() > maxResponses) {
+            throw new IllegalArgumentException("responses has " + request.size()
+                    + " items, more than maxResponses " + maxResponses);
+        }
+        return template.render(request, order, scoreRange);
+    }
+
+    private Judgement read(GrmRequest request, SamplingOptions sampling, RenderedPrompt prompt,
+                           Completion completion, long start) {
+        Duration latency = since(start);
+        if (completion.finishReason() == FinishReason.LENGTH) {
+            return Judgement.truncated(completion.text(), prompt.order(), completion.usage(), latency,
+                    sampling.maxOutputTokens());
+        }
+        boolean principlesSupplied = !request.principles().isEmpty();
+        ParseResult result = parser.parse(completion.text(), request.size(), !principlesSupplied);
+        if (result instanceof ParseResult.Failed failed) {
+            log.debug("unparseable judgement: {}", failed.reason());
+            return Judgement.unparseable(failed.reason(), completion.text(), prompt.order(), completion.usage(),
+                    latency);
+        }
+        ParseResult.Parsed parsed = (ParseResult.Parsed) result;
+        List<Principle> principles = parsed.principles().isEmpty()
+                ? normalized(request.principles())
+                : parsed.principles();
+        return Judgement.scored(principles, parsed.critique(), toRequestOrder(parsed.scores(), prompt.order()),
+                completion.text(), prompt.order(), completion.usage(), latency);
+    }
+
+    private Judgement failed(Throwable error, RenderedPrompt prompt, long start) {
+        log.debug("backend call failed: {}", error.toString());
+        return Judgement.backendError(error, prompt.order(), since(start));
+    }
+
+    private Duration since(long start) {
+        return Duration.ofNanos(Math.max(0, nanoTime.getAsLong() - start));
+    }
+
+    /** The judge wrote scores in the order it saw the responses; position p showed request index order[p]. */
+    static List<Integer> toRequestOrder(List<Integer> presented, List<Integer> order) {
+        Integer[] scores = new Integer[presented.size()];
+        for (int position = 0; position < presented.size(); position++) {
+            scores[order.get(position)] = presented.get(position);
+        }
+        return Arrays.asList(scores);
+    }
+
+    private static List<Principle> normalized(List<Principle> principles) {
+        double total = principles.stream().mapToDouble(Principle::weight).sum();
+        return IntStream.range(0, principles.size())
+                .mapToObj(i -> new Principle(principles.get(i).text(),
+                        total > 0 ? principles.get(i).weight() / total : 1.0 / principles.size()))
+                .toList();
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        Throwable cause = error;
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException)
+                && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+}

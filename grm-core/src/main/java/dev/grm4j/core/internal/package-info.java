@@ -1,0 +1,2 @@
+/** Implementations behind the public interfaces of grm-core; not part of the API, may change at any time. */
+package dev.grm4j.core.internal;

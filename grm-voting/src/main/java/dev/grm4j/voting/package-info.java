@@ -1,0 +1,2 @@
+/** Placeholder: this module's capability arrives with its own issue (see docs/architecture.md). */
+package dev.grm4j.voting;
