@@ -1,0 +1,593 @@
+package dev.grm4j.core.simulated;
+
+import dev.grm4j.core.Message;
+import dev.grm4j.core.SamplingOptions;
+import dev.grm4j.core.ScoreRange;
+import dev.grm4j.core.TokenUsage;
+import dev.grm4j.core.backend.BackendException;
+import dev.grm4j.core.backend.Completion;
+import dev.grm4j.core.backend.CompletionRequest;
+import dev.grm4j.core.backend.FinishReason;
+import dev.grm4j.core.backend.LlmBackend;
+import dev.grm4j.core.prompt.Fences;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A judge without a model, for dry runs, benchmarks and tests: it reads the fenced responses out of a
+ * GRM prompt and writes well-formed GRM output (principles, a critique per response, and
+ * {@code Scores: \boxed{...}}) whose correctness, position bias and failure rate are knobs.
+ *
+ * <pre>{@code
+ * GroundTruth truth = GroundTruth.create().register(List.of(good, bad), 0);
+ * LlmBackend judge = SimulatedJudge.builder()
+ *         .groundTruth(truth)
+ *         .accuracy(0.7)
+ *         .latency(Duration.ofMillis(200))
+ *         .build();
+ * }</pre>
+ *
+ * <p><b>How one sample is scored.</b> The judge finds the presented responses with
+ * {@link Fences#extract(String)} over all message contents, then, for two or more responses:
+ * <ol>
+ *   <li>with probability {@code positionBias} the response at position 1 gets the strict top score,
+ *       whatever it is;</li>
+ *   <li>otherwise, when the {@link GroundTruth} knows the set, with probability {@code accuracy} the
+ *       true best response gets the strict top score (a correct sample in the paper's sense: strictly
+ *       higher than every other); else a random other response gets the top score, tied with the best
+ *       one in a quarter of those cases and strictly above it otherwise;</li>
+ *   <li>for a set the ground truth does not know, every score is drawn at random.</li>
+ * </ol>
+ * Scores that decide nothing spread below the top one by {@code scoreNoise}; a single response gets a
+ * random score. With probability {@code malformedRate} the output is malformed in one of several ways a
+ * strict parser rejects: no box, a wrong number of scores, a score out of range, no {@code Scores:}
+ * label, or scores written as prose.
+ *
+ * <p><b>Determinism.</b> The randomness of a call is seeded from the judge's seed, the request's
+ * {@link SamplingOptions#seed()} if present, and a hash of the prompt; so the same call gives the same
+ * text on any thread, in any interleaving. Only when the request has no seed and a temperature above 0
+ * is a per-judge call counter mixed in, so that repeated unseeded samples differ, as they would from a
+ * real model.
+ *
+ * <p><b>Budget and usage.</b> Tokens are estimated as {@code ceil(chars / 4)}. Output longer than
+ * {@code maxOutputTokens} is cut to {@code maxOutputTokens * 4} characters and answered with
+ * {@link FinishReason#LENGTH}; stop sequences cut the output before the first one found.
+ *
+ * <p>Instances are immutable apart from the call counter, and thread-safe.
+ */
+public final class SimulatedJudge implements LlmBackend {
+
+    /** The principles every simulated output states, in the paper's layout. */
+    private static final String CRITERIA = """
+            Specific Criteria:
+            1. Instruction adherence (40%): The response must do what the query asks, completely and \
+            within its constraints.
+            2. Accuracy (35%): Facts, numbers and reasoning must be correct; confident errors weigh heavily.
+            3. Clarity (25%): The response should be well organized and no longer than the query needs.
+            """;
+
+    /** Of the wrong samples, the share where the wrong top response ties with the best one. */
+    private static final double WRONG_TIE_SHARE = 0.25;
+
+    private static final int SNIPPET_WORDS = 8;
+    private static final int SNIPPET_CHARS = 60;
+    private static final int CHARS_PER_TOKEN = 4;
+
+    private final double accuracy;
+    private final double positionBias;
+    private final double malformedRate;
+    private final double scoreNoise;
+    private final Duration latency;
+    private final long seed;
+    private final ScoreRange range;
+    private final String modelName;
+    private final GroundTruth groundTruth;
+    private final AtomicLong unseededCalls = new AtomicLong();
+
+    private SimulatedJudge(Builder builder) {
+        this.accuracy = builder.accuracy;
+        this.positionBias = builder.positionBias;
+        this.malformedRate = builder.malformedRate;
+        this.scoreNoise = builder.scoreNoise;
+        this.latency = builder.latency;
+        this.seed = builder.seed;
+        this.range = builder.range;
+        this.modelName = builder.modelName;
+        this.groundTruth = builder.groundTruth;
+    }
+
+    /** A builder with the defaults listed on each of its setters. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Answers the prompt after sleeping for the configured latency on the calling thread.
+     *
+     * @throws NullPointerException if {@code request} is null
+     * @throws BackendException     (not retriable) if the prompt has no fenced responses, or if the thread
+     *                              is interrupted while it waits; the interrupt flag is then kept
+     */
+    @Override
+    public Completion complete(CompletionRequest request) {
+        Completion completion = answer(request);
+        if (!latency.isZero()) {
+            try {
+                TimeUnit.NANOSECONDS.sleep(latency.toNanos());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BackendException("interrupted while simulating latency of " + latency, e, false,
+                        OptionalInt.empty(), Optional.empty());
+            }
+        }
+        return completion;
+    }
+
+    /**
+     * Answers the prompt without holding any thread while the latency passes: the answer is computed on
+     * the calling thread (it takes microseconds), and the future completes after the latency on a
+     * shared daemon timer thread. Dependent stages added with the non-async methods run on that timer
+     * thread, so keep them short or use the {@code ...Async} variants with an executor of your own.
+     * Cancelling the future drops the pending completion and has no other effect.
+     *
+     * @return a future of the answer; it fails with a non-retriable {@link BackendException} if the
+     *         prompt has no fenced responses
+     * @throws NullPointerException if {@code request} is null
+     */
+    @Override
+    public CompletableFuture<Completion> completeAsync(CompletionRequest request) {
+        Objects.requireNonNull(request, "request");
+        Completion completion;
+        try {
+            completion = answer(request);
+        } catch (BackendException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        if (latency.isZero()) {
+            return CompletableFuture.completedFuture(completion);
+        }
+        CompletableFuture<Completion> future = new CompletableFuture<>();
+        ScheduledFuture<?> timer = LatencyTimer.INSTANCE.schedule(
+                () -> future.complete(completion), latency.toNanos(), TimeUnit.NANOSECONDS);
+        // Without this, cancelled calls would stay queued in the timer until their latency passed.
+        future.whenComplete((ignored, failure) -> {
+            if (future.isCancelled()) {
+                timer.cancel(false);
+            }
+        });
+        return future;
+    }
+
+    /** The name given with {@link Builder#modelName(String)}, {@code "simulated-judge"} by default. */
+    @Override
+    public String modelName() {
+        return modelName;
+    }
+
+    /** The simulated latency of each call; zero when calls answer at once. */
+    public Duration latency() {
+        return latency;
+    }
+
+    /** The knobs, for logs and reproducibility records. */
+    @Override
+    public String toString() {
+        return "SimulatedJudge[model=" + modelName + ", accuracy=" + accuracy + ", positionBias=" + positionBias
+                + ", malformedRate=" + malformedRate + ", scoreNoise=" + scoreNoise + ", latency=" + latency
+                + ", seed=" + seed + ", scoreRange=" + range + ", groundTruth=" + groundTruth + "]";
+    }
+
+    /** The answer to one call, without the latency. */
+    private Completion answer(CompletionRequest request) {
+        Objects.requireNonNull(request, "request");
+        StringBuilder prompt = new StringBuilder();
+        for (Message message : request.messages()) {
+            prompt.append(message.content()).append("\n\n");
+        }
+        List<String> presented = Fences.extract(prompt.toString());
+        if (presented.isEmpty()) {
+            throw new BackendException("prompt has no fenced responses", null, false,
+                    OptionalInt.empty(), Optional.empty());
+        }
+        SplittableRandom random = new SplittableRandom(callSeed(request));
+        int[] scores = scores(presented, random);
+        String text = render(presented, scores, random);
+
+        FinishReason finish = FinishReason.STOP;
+        int stopAt = firstStop(text, request.sampling().stop());
+        if (stopAt >= 0) {
+            text = text.substring(0, stopAt);
+        }
+        long budgetChars = (long) request.sampling().maxOutputTokens() * CHARS_PER_TOKEN;
+        if (text.length() > budgetChars) {
+            int cut = (int) budgetChars;
+            // A cut between the halves of a surrogate pair would leave text no encoder can write.
+            if (Character.isHighSurrogate(text.charAt(cut - 1))) {
+                cut--;
+            }
+            text = text.substring(0, cut);
+            finish = FinishReason.LENGTH;
+        }
+        long promptChars = request.messages().stream().mapToLong(m -> m.content().length()).sum();
+        TokenUsage usage = TokenUsage.of(tokens(promptChars), tokens(text.length()));
+        return new Completion(text, usage, finish);
+    }
+
+    private long callSeed(CompletionRequest request) {
+        SamplingOptions sampling = request.sampling();
+        long mixed = mix(seed ^ 0x6A09E667F3BCC909L);
+        mixed = mix(mixed ^ (sampling.seed().isPresent() ? mix(sampling.seed().getAsLong()) : 0x3C6EF372FE94F82BL));
+        mixed = mix(mixed ^ promptHash(request.messages()));
+        if (sampling.seed().isEmpty() && sampling.temperature() > 0) {
+            mixed = mix(mixed ^ mix(unseededCalls.getAndIncrement() + 0x510E527FADE682D1L));
+        }
+        return mixed;
+    }
+
+    /** 64-bit FNV-1a over roles and contents: stable across JVMs, unlike identity hashes. */
+    private static long promptHash(List<Message> messages) {
+        long hash = 0xCBF29CE484222325L;
+        for (Message message : messages) {
+            hash = (hash ^ message.role().ordinal()) * 0x100000001B3L;
+            String content = message.content();
+            for (int i = 0; i < content.length(); i++) {
+                hash = (hash ^ content.charAt(i)) * 0x100000001B3L;
+            }
+            hash = (hash ^ 0xFFFF) * 0x100000001B3L;
+        }
+        return hash;
+    }
+
+    /** SplitMix64's finalizer: spreads every input bit over the whole seed. */
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    private int[] scores(List<String> presented, SplittableRandom random) {
+        int n = presented.size();
+        int[] scores = new int[n];
+        // Draw in a fixed order so that one knob never shifts the draws of another.
+        int top = topScore(random);
+        boolean biased = random.nextDouble() < positionBias;
+        boolean accurate = random.nextDouble() < accuracy;
+        boolean tie = random.nextDouble() < WRONG_TIE_SHARE;
+        OptionalInt best = n < 2 ? OptionalInt.empty() : groundTruth.findBestIndex(presented);
+
+        if (n >= 2 && biased) {
+            strictTop(scores, 0, top, random);
+        } else if (best.isPresent() && accurate) {
+            strictTop(scores, best.getAsInt(), top, random);
+        } else if (best.isPresent()) {
+            int other = random.nextInt(n - 1);
+            if (other >= best.getAsInt()) {
+                other++;
+            }
+            strictTop(scores, other, top, random);
+            if (tie) {
+                scores[best.getAsInt()] = top;
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                scores[i] = freeScore(random);
+            }
+        }
+        return scores;
+    }
+
+    private void strictTop(int[] scores, int winner, int top, SplittableRandom random) {
+        for (int i = 0; i < scores.length; i++) {
+            scores[i] = i == winner ? top : below(top, random);
+        }
+    }
+
+    /** Spread unit: a sixth of the range, 1.5 points on the paper's 1..10. */
+    private double spread() {
+        return scoreNoise * (range.max() - range.min()) / 6.0;
+    }
+
+    /** Good answers get high marks from GRMs; leave at least one level below for the others. */
+    private int topScore(SplittableRandom random) {
+        double centre = range.min() + 0.8 * (range.max() - range.min());
+        long score = Math.round(centre + random.nextGaussian() * spread() * 0.5);
+        return (int) clamp(score, range.min() + 1, range.max());
+    }
+
+    private int below(int top, SplittableRandom random) {
+        long gap = 1 + (long) Math.floor(Math.abs(random.nextGaussian()) * spread());
+        return (int) clamp(top - gap, range.min(), top - 1);
+    }
+
+    private int freeScore(SplittableRandom random) {
+        double centre = range.min() + 0.6 * (range.max() - range.min());
+        return (int) clamp(Math.round(centre + random.nextGaussian() * spread()), range.min(), range.max());
+    }
+
+    private static long clamp(long value, long min, long max) {
+        return Math.max(min, Math.min(max, value));
+    }
+
+    private String render(List<String> presented, int[] scores, SplittableRandom random) {
+        boolean malformed = random.nextDouble() < malformedRate;
+        Malformation malformation = Malformation.values()[random.nextInt(Malformation.values().length)];
+
+        StringBuilder out = new StringBuilder(CRITERIA).append("\nAnalysis:\n");
+        for (int i = 0; i < presented.size(); i++) {
+            out.append("Response ").append(i + 1).append(": It opens with \"")
+                    .append(snippet(presented.get(i))).append("\". ")
+                    .append(assessment(scores[i], random)).append('\n');
+        }
+        out.append('\n');
+        if (!malformed) {
+            out.append("Scores: ").append(boxed(scores));
+            return out.toString();
+        }
+        switch (malformation) {
+            case MISSING_BOX -> out.append("Scores: ").append(joined(scores));
+            case WRONG_COUNT -> {
+                int[] wrong = scores.length >= 2 && random.nextBoolean()
+                        ? Arrays.copyOf(scores, scores.length - 1)
+                        : append(scores, below(range.max(), random));
+                out.append("Scores: ").append(boxed(wrong));
+            }
+            case OUT_OF_RANGE -> {
+                int[] wrong = scores.clone();
+                wrong[random.nextInt(wrong.length)] = range.max() + 1 + random.nextInt(range.levels());
+                out.append("Scores: ").append(boxed(wrong));
+            }
+            case NO_LABEL -> out.append("Final ratings: ").append(boxed(scores));
+            case PROSE -> {
+                out.append("Scores: ");
+                for (int i = 0; i < scores.length; i++) {
+                    out.append(i == 0 ? "" : i == scores.length - 1 ? " and " : ", ")
+                            .append("Response ").append(i + 1).append(" deserves ").append(scores[i])
+                            .append(" out of ").append(range.max());
+                }
+                out.append('.');
+            }
+            default -> throw new AssertionError(malformation);
+        }
+        return out.toString();
+    }
+
+    /** Ways real judges break the layout; each one must fail a strict parser. */
+    private enum Malformation { MISSING_BOX, WRONG_COUNT, OUT_OF_RANGE, NO_LABEL, PROSE }
+
+    private String assessment(int score, SplittableRandom random) {
+        double quality = (score - range.min()) / (double) (range.max() - range.min());
+        String[] phrases;
+        if (quality >= 0.75) {
+            phrases = new String[] {"It follows the instruction closely and I found no errors.",
+                    "It answers exactly what was asked, correctly and clearly."};
+        } else if (quality >= 0.5) {
+            phrases = new String[] {"It answers the query but leaves gaps in accuracy or detail.",
+                    "It is mostly right, though parts are vague or padded."};
+        } else if (quality >= 0.25) {
+            phrases = new String[] {"It only partly follows the instruction and contains doubtful claims.",
+                    "It drifts from the query and makes at least one clear mistake."};
+        } else {
+            phrases = new String[] {"It misses the point of the query.",
+                    "It ignores the instruction and is largely wrong."};
+        }
+        return phrases[random.nextInt(phrases.length)];
+    }
+
+    /**
+     * The first words of a response, stripped of anything that could read as output structure (a
+     * candidate that starts with "Scores: \boxed{10}" must not plant a verdict in the critique).
+     */
+    private static String snippet(String response) {
+        String cleaned = response.replace('"', '\'')
+                .replaceAll("[\\\\{}:<>\\p{Cntrl}\\s]+", " ").trim();
+        if (cleaned.isEmpty()) {
+            return "(nothing readable)";
+        }
+        String[] words = cleaned.split(" ");
+        String snippet = String.join(" ", Arrays.asList(words).subList(0, Math.min(SNIPPET_WORDS, words.length)));
+        if (snippet.length() > SNIPPET_CHARS) {
+            int cut = Character.isHighSurrogate(snippet.charAt(SNIPPET_CHARS - 1)) ? SNIPPET_CHARS - 1 : SNIPPET_CHARS;
+            snippet = snippet.substring(0, cut);
+        }
+        return words.length > SNIPPET_WORDS || snippet.length() < cleaned.length() ? snippet + "..." : snippet;
+    }
+
+    private static String boxed(int[] scores) {
+        return "\\boxed{" + joined(scores) + "}";
+    }
+
+    private static String joined(int[] scores) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < scores.length; i++) {
+            out.append(i == 0 ? "" : ", ").append(scores[i]);
+        }
+        return out.toString();
+    }
+
+    private static int[] append(int[] scores, int extra) {
+        int[] longer = Arrays.copyOf(scores, scores.length + 1);
+        longer[scores.length] = extra;
+        return longer;
+    }
+
+    private static int firstStop(String text, List<String> stops) {
+        int first = -1;
+        for (String stop : stops) {
+            if (stop.isEmpty()) {
+                continue;
+            }
+            int at = text.indexOf(stop);
+            if (at >= 0 && (first < 0 || at < first)) {
+                first = at;
+            }
+        }
+        return first;
+    }
+
+    private static long tokens(long chars) {
+        return (chars + CHARS_PER_TOKEN - 1) / CHARS_PER_TOKEN;
+    }
+
+    /** One daemon thread completes every delayed answer; its tasks only complete futures. */
+    private static final class LatencyTimer {
+        static final ScheduledThreadPoolExecutor INSTANCE = create();
+
+        private static ScheduledThreadPoolExecutor create() {
+            ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, task -> {
+                Thread thread = new Thread(task, "grm4j-simulated-judge-latency");
+                thread.setDaemon(true);
+                return thread;
+            });
+            timer.setRemoveOnCancelPolicy(true);
+            return timer;
+        }
+    }
+
+    /**
+     * Configures a {@link SimulatedJudge}. Each setter checks its argument at once. Not thread-safe; the
+     * judge it builds is.
+     */
+    public static final class Builder {
+
+        private double accuracy = 0.65;
+        private double positionBias = 0;
+        private double malformedRate = 0;
+        private double scoreNoise = 1.0;
+        private Duration latency = Duration.ZERO;
+        private long seed = 0;
+        private ScoreRange range = ScoreRange.DEFAULT;
+        private String modelName = "simulated-judge";
+        private GroundTruth groundTruth = GroundTruth.create();
+
+        private Builder() {
+        }
+
+        /**
+         * The chance that one sample of a set the ground truth knows gives the true best response the
+         * strict top score. Default 0.65, about the paper's single-sample accuracy.
+         *
+         * @throws IllegalArgumentException if {@code p} is not in 0..1
+         */
+        public Builder accuracy(double p) {
+            this.accuracy = probability("accuracy", p);
+            return this;
+        }
+
+        /**
+         * The chance that one sample gives the strict top score to the response at position 1, whatever
+         * it is; decided before accuracy. Default 0.
+         *
+         * @throws IllegalArgumentException if {@code b} is not in 0..1
+         */
+        public Builder positionBias(double b) {
+            this.positionBias = probability("positionBias", b);
+            return this;
+        }
+
+        /**
+         * The chance that one sample's output breaks the layout so that a strict parser rejects it.
+         * Default 0.
+         *
+         * @throws IllegalArgumentException if {@code m} is not in 0..1
+         */
+        public Builder malformedRate(double m) {
+            this.malformedRate = probability("malformedRate", m);
+            return this;
+        }
+
+        /**
+         * How widely the scores that decide nothing spread, in units of a sixth of the score range;
+         * 0 puts every non-top score one level below the top. The decided ordering is kept whatever
+         * the noise, and scores are clamped to the range. Default 1.0.
+         *
+         * @throws IllegalArgumentException if {@code s} is negative or not finite
+         */
+        public Builder scoreNoise(double s) {
+            if (!(s >= 0 && Double.isFinite(s))) {
+                throw new IllegalArgumentException("scoreNoise must be finite and >= 0, was " + s);
+            }
+            this.scoreNoise = s;
+            return this;
+        }
+
+        /**
+         * How long each call takes. Default zero.
+         *
+         * @throws NullPointerException     if {@code latency} is null
+         * @throws IllegalArgumentException if {@code latency} is negative
+         */
+        public Builder latency(Duration latency) {
+            Objects.requireNonNull(latency, "latency");
+            if (latency.isNegative()) {
+                throw new IllegalArgumentException("latency must be >= 0, was " + latency);
+            }
+            this.latency = latency;
+            return this;
+        }
+
+        /** The judge's own seed, mixed into every call's randomness. Default 0. */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /**
+         * The range the scores fall in. Default 1..10.
+         *
+         * @throws NullPointerException if {@code range} is null
+         */
+        public Builder scoreRange(ScoreRange range) {
+            this.range = Objects.requireNonNull(range, "range");
+            return this;
+        }
+
+        /**
+         * The name reported by {@link SimulatedJudge#modelName()}. Default {@code "simulated-judge"}.
+         *
+         * @throws NullPointerException     if {@code modelName} is null
+         * @throws IllegalArgumentException if {@code modelName} is blank
+         */
+        public Builder modelName(String modelName) {
+            Objects.requireNonNull(modelName, "modelName");
+            if (modelName.isBlank()) {
+                throw new IllegalArgumentException("modelName must not be blank, was \"" + modelName + "\"");
+            }
+            this.modelName = modelName;
+            return this;
+        }
+
+        /**
+         * Which response of each known set is the best. The judge reads it live, so sets registered after
+         * {@link #build()} count too. Default: an empty ground truth, so every set gets random scores.
+         *
+         * @throws NullPointerException if {@code groundTruth} is null
+         */
+        public Builder groundTruth(GroundTruth groundTruth) {
+            this.groundTruth = Objects.requireNonNull(groundTruth, "groundTruth");
+            return this;
+        }
+
+        /** A judge with the settings so far; the builder may be reused. */
+        public SimulatedJudge build() {
+            return new SimulatedJudge(this);
+        }
+
+        private static double probability(String knob, double value) {
+            if (!(value >= 0 && value <= 1)) {
+                throw new IllegalArgumentException(knob + " must be in 0..1, was " + value);
+            }
+            return value;
+        }
+    }
+}
