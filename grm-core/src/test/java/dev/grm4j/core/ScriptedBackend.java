@@ -67,8 +67,8 @@ public final class ScriptedBackend implements LlmBackend {
         }
         return """
                 Specific Criteria:
-                1. Accuracy (60%): the answer must be correct.
-                2. Clarity (40%): the answer must be easy to follow.
+                1. Accuracy (60%%): the answer must be correct.
+                2. Clarity (40%%): the answer must be easy to follow.
 
                 Analysis:
                 Each response was checked against the criteria, step by step.

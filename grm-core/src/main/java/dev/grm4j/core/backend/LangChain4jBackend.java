@@ -167,9 +167,28 @@ public final class LangChain4jBackend implements LlmBackend {
         boolean retriable = e instanceof RetriableException
                 || status.isPresent() && (status.getAsInt() == 429 || status.getAsInt() >= 500)
                 || hasCause(e, IOException.class);
-        String detail = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        String detail = describe(e);
         String message = (status.isPresent() ? "HTTP " + status.getAsInt() + ": " : "") + detail;
         return new BackendException(message, e, retriable, status, Optional.empty());
+    }
+
+    /**
+     * The most telling message in the chain: HTTP clients often wrap a bare ConnectException whose
+     * message is just its class name, so fall through to the deepest cause that says something.
+     */
+    private static String describe(Throwable e) {
+        String best = null;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String message = t.getMessage();
+            if (message != null && !message.isBlank() && !message.equals(String.valueOf(t.getCause()))
+                    && !message.startsWith(t.getCause() == null ? "\0" : t.getCause().getClass().getName())) {
+                best = message + (t == e ? "" : " (" + t.getClass().getSimpleName() + ")");
+                if (t == e) {
+                    break;
+                }
+            }
+        }
+        return best != null ? best : e.getClass().getSimpleName();
     }
 
     private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {

@@ -1,5 +1,84 @@
 package dev.grm4j.examples.cli;
 
-public final class GrmCli {
-    public static void main(String[] args) {}
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * The {@code grm} command: generative reward modeling from the command line.
+ *
+ * <p>Tests run it in-process with {@code new CommandLine(new GrmCli()).execute(args)}; only
+ * {@link #main(String[])} exits the JVM.
+ */
+@Command(name = "grm",
+        description = "Generative reward modeling (DeepSeek-GRM): principles, a critique and one score per response.",
+        subcommands = {ScoreCommand.class, CommandLine.HelpCommand.class},
+        usageHelpAutoWidth = true)
+public final class GrmCli implements Runnable {
+
+    /** Every line was scored. */
+    static final int EXIT_OK = 0;
+    /** An I/O error (or a bug) stopped the run; picocli's own code for exceptions. */
+    static final int EXIT_FAILED = CommandLine.ExitCode.SOFTWARE;
+    /** Bad command line or unusable files; picocli's own code for usage errors. */
+    static final int EXIT_USAGE = CommandLine.ExitCode.USAGE;
+    /** The run completed, but some lines failed or were invalid. */
+    static final int EXIT_PARTIAL = 3;
+
+    private final Function<String, String> environment;
+
+    @Spec
+    private CommandSpec spec;
+
+    @CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    private boolean help;
+
+    public GrmCli() {
+        this(System::getenv);
+    }
+
+    /** Environment lookups go through here, so tests can supply an API key without touching the real one. */
+    GrmCli(Function<String, String> environment) {
+        this.environment = Objects.requireNonNull(environment, "environment");
+    }
+
+    Function<String, String> environment() {
+        return environment;
+    }
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "missing command: try 'grm score --help'");
+    }
+
+    public static void main(String[] args) {
+        // The simulated judge's loopback server (and later grm serve) runs on the JDK's HTTP server,
+        // which otherwise holds every response ~40 ms for a delayed ACK. Read once, at first use.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+        CommandLine cli = new CommandLine(new GrmCli());
+        // JSON lines are UTF-8 whatever the platform's default charset.
+        cli.setOut(utf8(FileDescriptor.out));
+        cli.setErr(utf8(FileDescriptor.err));
+        int code = cli.execute(args);
+        cli.getOut().flush();
+        cli.getErr().flush();
+        // Explicit: a native backend (llama.cpp) keeps a non-daemon thread that would stop the JVM from exiting.
+        System.exit(code);
+    }
+
+    private static PrintWriter utf8(FileDescriptor descriptor) {
+        return new PrintWriter(new OutputStreamWriter(new FileOutputStream(descriptor), StandardCharsets.UTF_8), true);
+    }
 }

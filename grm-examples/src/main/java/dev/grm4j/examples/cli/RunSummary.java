@@ -1,0 +1,76 @@
+package dev.grm4j.examples.cli;
+
+import dev.grm4j.core.Outcome;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/** Counts what became of each line, for the one-line summary and the exit code. Not thread-safe. */
+final class RunSummary {
+
+    /** Line numbers listed per outcome; the rest are counted, so a bad large file gives a short summary. */
+    private static final int LINES_LISTED = 10;
+
+    private final Map<String, List<Integer>> failedLines = new LinkedHashMap<>();
+    private final Map<String, Integer> failedCounts = new LinkedHashMap<>();
+    private int lines;
+    private int scored;
+
+    RunSummary() {
+        // A fixed order, so summaries of different runs read alike.
+        for (String outcome : List.of(ItemResult.INVALID_INPUT, Outcome.UNPARSEABLE.name(), Outcome.TRUNCATED.name(),
+                Outcome.BACKEND_ERROR.name())) {
+            failedLines.put(outcome, new ArrayList<>());
+            failedCounts.put(outcome, 0);
+        }
+    }
+
+    void record(ItemResult result) {
+        lines++;
+        if (result instanceof ItemResult.Rewarded) {
+            scored++;
+            return;
+        }
+        String outcome = result.outcome();
+        failedCounts.merge(outcome, 1, Integer::sum);
+        List<Integer> listed = failedLines.computeIfAbsent(outcome, key -> new ArrayList<>());
+        if (listed.size() < LINES_LISTED) {
+            listed.add(result.line());
+        }
+    }
+
+    boolean allScored() {
+        return scored == lines;
+    }
+
+    int lines() {
+        return lines;
+    }
+
+    int scored() {
+        return scored;
+    }
+
+    /** For example {@code scored 5 of 7 lines (1 invalid input: line 3; 1 unparseable: line 6)}. */
+    String describe() {
+        String head = "scored " + scored + " of " + lines + (lines == 1 ? " line" : " lines");
+        List<String> parts = new ArrayList<>();
+        failedCounts.forEach((outcome, count) -> {
+            if (count > 0) {
+                parts.add(count + " " + outcome.toLowerCase(Locale.ROOT).replace('_', ' ') + ": "
+                        + lineList(failedLines.get(outcome), count));
+            }
+        });
+        return parts.isEmpty() ? head : head + " (" + String.join("; ", parts) + ")";
+    }
+
+    private static String lineList(List<Integer> listed, int count) {
+        String numbers = listed.stream().map(String::valueOf).collect(Collectors.joining(", "));
+        String more = count > listed.size() ? " and " + (count - listed.size()) + " more" : "";
+        return (count == 1 ? "line " : "lines ") + numbers + more;
+    }
+}
