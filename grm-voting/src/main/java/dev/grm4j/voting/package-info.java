@@ -1,2 +1,9 @@
-/** Placeholder: this module's capability arrives with its own issue (see docs/architecture.md). */
+/**
+ * Inference-time scaling by voting (DeepSeek-GRM): k judgements of one request, each with its own
+ * seeded shuffle of the responses, mapped back to the request's order and summed. Failed samples
+ * never vote; below the quorum the result is a typed failure. One bounded limit on calls in flight
+ * is shared by every request of a {@link dev.grm4j.voting.VotingGrm}.
+ *
+ * <p>Entry point: {@link dev.grm4j.voting.VotingGrm#builder(dev.grm4j.core.PointwiseGrm)}.
+ */
 package dev.grm4j.voting;

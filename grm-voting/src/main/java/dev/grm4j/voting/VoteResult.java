@@ -1,0 +1,202 @@
+package dev.grm4j.voting;
+
+import dev.grm4j.core.Judgement;
+import dev.grm4j.core.Outcome;
+import dev.grm4j.core.TokenUsage;
+
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The result of voting one request: every sample, and, when the quorum was met, the summed scores.
+ *
+ * <p>Totals are in the request's order of responses: total of response i = the sum of its scores over
+ * the valid samples, in {@code [validSamples * min, validSamples * max]}. Accessors of the vote
+ * ({@link #totals()}, {@link #best()}, ...) throw unless {@link #status()} is {@link VoteStatus#VOTED};
+ * a failed vote never yields a number.
+ */
+public final class VoteResult {
+
+    private final VoteStatus status;
+    private final String failure;
+    private final Tally tally;
+    private final List<Judgement> samples;
+    private final int samplesRequested;
+    private final int quorum;
+    private final long seed;
+    private final double sharedPrefixShare;
+
+    VoteResult(VoteStatus status, String failure, Tally tally, List<Judgement> samples, int samplesRequested,
+               int quorum, long seed, double sharedPrefixShare) {
+        this.status = Objects.requireNonNull(status, "status");
+        this.failure = failure;
+        this.tally = tally;
+        this.samples = List.copyOf(samples);
+        this.samplesRequested = samplesRequested;
+        this.quorum = quorum;
+        this.seed = seed;
+        this.sharedPrefixShare = sharedPrefixShare;
+        if ((status == VoteStatus.VOTED) != (tally != null)) {
+            throw new IllegalArgumentException("a tally belongs to a VOTED result only, status was " + status);
+        }
+    }
+
+    static VoteResult invalid(String reason, int samplesRequested, int quorum, long seed) {
+        return new VoteResult(VoteStatus.INVALID_REQUEST, reason, null, List.of(), samplesRequested, quorum, seed, 0);
+    }
+
+    public VoteStatus status() {
+        return status;
+    }
+
+    public boolean isVoted() {
+        return status == VoteStatus.VOTED;
+    }
+
+    /** Why the vote failed; empty when it was voted. */
+    public Optional<String> failure() {
+        return Optional.ofNullable(failure);
+    }
+
+    /** Summed scores per response, in the request's order. */
+    public List<Integer> totals() {
+        return voted().totals();
+    }
+
+    /** The index of the best response; among equal totals, a seeded random draw. */
+    public int best() {
+        return voted().winner().index();
+    }
+
+    /** Whether several responses shared the top total and {@link #best()} was drawn among them. */
+    public boolean tieBroken() {
+        return voted().winner().tieBroken();
+    }
+
+    /** Every index that shared the top total, ascending. */
+    public List<Integer> tied() {
+        return voted().winner().tied();
+    }
+
+    /** Mean score per response on the judge's scale (e.g. 1..10): total / valid samples. */
+    public List<Double> means() {
+        return voted().means();
+    }
+
+    /** Population variance of each response's scores over the valid samples. */
+    public List<Double> variances() {
+        return voted().variances();
+    }
+
+    /**
+     * Per response, how many valid samples gave each score: {@code histograms().get(i).get(s - min)} is the
+     * count of score {@code s} for response {@code i}.
+     */
+    public List<List<Integer>> histograms() {
+        return voted().histograms();
+    }
+
+    /** The share of valid samples whose own top response (strictly or tied) is the final best, in 0..1. */
+    public double agreement() {
+        return voted().agreement();
+    }
+
+    /** Every sample that ran, in sample-index order, failed ones included. */
+    public List<Judgement> samples() {
+        return samples;
+    }
+
+    /** k, the samples asked for. */
+    public int samplesRequested() {
+        return samplesRequested;
+    }
+
+    /** The samples that ran; fewer than k when an adaptive stop ended the request early. */
+    public int samplesRun() {
+        return samples.size();
+    }
+
+    /** The samples that were scored and voted. */
+    public int validSamples() {
+        return (int) samples.stream().filter(Judgement::isScored).count();
+    }
+
+    /** The valid samples required for a vote. */
+    public int quorum() {
+        return quorum;
+    }
+
+    /** How many samples ended in each outcome. */
+    public Map<Outcome, Integer> outcomes() {
+        Map<Outcome, Integer> counts = new EnumMap<>(Outcome.class);
+        samples.forEach(sample -> counts.merge(sample.outcome(), 1, Integer::sum));
+        return counts;
+    }
+
+    /** The request's seed, from which every permutation, sampling seed and tie-break was derived. */
+    public long seed() {
+        return seed;
+    }
+
+    /** Tokens of every sample together. */
+    public TokenUsage usage() {
+        return samples.stream().map(Judgement::usage).reduce(TokenUsage.ZERO, TokenUsage::plus);
+    }
+
+    /**
+     * The share of each sample's prompt that precedes the responses and is the same in every sample
+     * (instructions, criteria, conversation, reference), in 0..1: what a server with a prefix cache
+     * computes once per request instead of once per sample.
+     */
+    public double sharedPrefixShare() {
+        return sharedPrefixShare;
+    }
+
+    /** Input tokens a prefix cache can serve: all samples but the first, times the shared share. */
+    public long cacheableInputTokens() {
+        long input = samples.stream().mapToLong(sample -> sample.usage().inputTokens()).sum();
+        long first = samples.isEmpty() ? 0 : samples.get(0).usage().inputTokens();
+        return Math.round((input - first) * sharedPrefixShare);
+    }
+
+    /** The order each sample presented the responses in (see {@link Judgement#order()}). */
+    public List<List<Integer>> permutations() {
+        return samples.stream().map(Judgement::order).toList();
+    }
+
+    /** ": 2 UNPARSEABLE (expected 2 scores, found 3), 1 BACKEND_ERROR (HTTP 500: ...)", or "" when none failed. */
+    static String describeFailures(List<Judgement> samples) {
+        Map<Outcome, List<String>> reasons = new EnumMap<>(Outcome.class);
+        for (Judgement sample : samples) {
+            if (!sample.isScored()) {
+                reasons.computeIfAbsent(sample.outcome(), outcome -> new java.util.ArrayList<>())
+                        .add(sample.failure().orElse(""));
+            }
+        }
+        if (reasons.isEmpty()) {
+            return "";
+        }
+        StringBuilder text = new StringBuilder(":");
+        reasons.forEach((outcome, list) -> text.append(text.length() > 1 ? "," : "").append(' ')
+                .append(list.size()).append(' ').append(outcome).append(" (").append(list.get(0)).append(')'));
+        return text.toString();
+    }
+
+    private Tally voted() {
+        if (tally == null) {
+            throw new IllegalStateException("no vote: " + status + " (" + failure + ")");
+        }
+        return tally;
+    }
+
+    @Override
+    public String toString() {
+        return isVoted()
+                ? "VoteResult[VOTED totals " + totals() + ", best " + best() + ", " + validSamples() + "/"
+                + samplesRun() + " valid]"
+                : "VoteResult[" + status + ": " + failure + "]";
+    }
+}

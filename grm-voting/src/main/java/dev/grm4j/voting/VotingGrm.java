@@ -1,0 +1,232 @@
+package dev.grm4j.voting;
+
+import dev.grm4j.core.GrmRequest;
+import dev.grm4j.core.PointwiseGrm;
+import dev.grm4j.core.SamplingOptions;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.LongSupplier;
+
+/**
+ * Voting@k over a {@link PointwiseGrm}: k judgements of one request, each presenting the responses in
+ * its own seeded random order, scores mapped back to the request's order and summed. Failed samples
+ * never vote; fewer valid samples than the quorum give {@link VoteStatus#NO_QUORUM}, never a score.
+ *
+ * <p><b>Reproducible.</b> Every permutation, sampling seed and tie-break is derived from the voting
+ * seed, the request's content fingerprint and the sample index, so the same seed and a deterministic
+ * backend give the same result whatever the thread interleaving or batch order.
+ *
+ * <p><b>Bounded.</b> All requests of one instance share one limit on calls in flight
+ * ({@link Builder#maxConcurrency(int)}, 64 by default); the rest wait in a queue without holding a
+ * thread. Retriable backend failures are retried with backoff ({@link RetryPolicy}); each call has a
+ * timeout and each request an optional deadline. Cancelling a returned future cancels its samples
+ * still waiting for a permit; calls already sent run to completion.
+ *
+ * <p>Thread-safe.
+ *
+ * {@snippet :
+ * VotingGrm voting = VotingGrm.builder(grm).k(8).seed(42).build();
+ * VoteResult result = voting.vote(GrmRequest.of("What is 2 + 2?", "4", "5"));
+ * if (result.isVoted()) {
+ *     int best = result.best();
+ * }
+ * }
+ */
+public interface VotingGrm {
+
+    /**
+     * Votes one request and waits for the result.
+     *
+     * @throws IllegalArgumentException if the request has more responses than the model allows
+     */
+    VoteResult vote(GrmRequest request);
+
+    /**
+     * Votes one request without blocking. The future completes normally with a result of any status;
+     * cancelling it cancels the request's samples still queued.
+     *
+     * @throws IllegalArgumentException if the request has more responses than the model allows
+     */
+    CompletableFuture<VoteResult> voteAsync(GrmRequest request);
+
+    /**
+     * Votes every request, all under the shared limit, and returns results in input order. One bad
+     * request never fails the batch: it is an {@link VoteStatus#INVALID_REQUEST} result.
+     */
+    List<VoteResult> voteAll(List<GrmRequest> requests);
+
+    /** {@link #voteAll(List)} without blocking. */
+    CompletableFuture<List<VoteResult>> voteAllAsync(List<GrmRequest> requests);
+
+    /**
+     * Votes over given samples of {@code request} by this model's rules (failed samples never vote,
+     * the seeded tie-break), requiring {@code quorum} valid ones; no call is made. For paired
+     * comparisons on the very same samples: Voting@k for every k up to the k run (take a prefix), or a
+     * meta RM's top-ranked subset.
+     *
+     * @throws IllegalArgumentException if {@code quorum} is not in 1..samples.size(), or a scored sample
+     *                                  has another number of scores than the request has responses
+     */
+    VoteResult revote(GrmRequest request, List<dev.grm4j.core.Judgement> samples, int quorum);
+
+    /** Everything needed to rerun a vote: template, model, sampling, seed, permutations, outcomes. */
+    VoteRecord record(GrmRequest request, VoteResult result);
+
+    /** The model that judges each sample. */
+    PointwiseGrm grm();
+
+    /** Samples per request. */
+    int k();
+
+    /** Calls in flight right now, over all requests. */
+    int inFlight();
+
+    static Builder builder(PointwiseGrm grm) {
+        return new Builder(grm);
+    }
+
+    /** Configures a {@link VotingGrm}; each setter checks its argument, {@link #build()} their combination. */
+    final class Builder {
+        public static final int DEFAULT_K = 8;
+        public static final int DEFAULT_MAX_CONCURRENCY = 64;
+        public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(180);
+
+        final PointwiseGrm grm;
+        int k = DEFAULT_K;
+        Integer quorum;
+        long seed;
+        SamplingOptions sampling = SamplingOptions.sampled(SamplingOptions.PAPER_TEMPERATURE);
+        int maxConcurrency = DEFAULT_MAX_CONCURRENCY;
+        RetryPolicy retry = RetryPolicy.defaults();
+        Duration callTimeout = DEFAULT_CALL_TIMEOUT;
+        Duration deadline;
+        boolean shuffle = true;
+        AdaptiveStop adaptive = AdaptiveStop.NEVER;
+        Integer wave;
+        Executor executor;
+        LongSupplier nanoTime = System::nanoTime;
+
+        private Builder(PointwiseGrm grm) {
+            this.grm = Objects.requireNonNull(grm, "grm");
+        }
+
+        /** Samples per request, k >= 1; 8 by default. */
+        public Builder k(int k) {
+            if (k < 1) {
+                throw new IllegalArgumentException("k must be >= 1, was " + k);
+            }
+            this.k = k;
+            return this;
+        }
+
+        /** Valid samples needed for a vote, 1..k; more than half of k by default. */
+        public Builder quorum(int quorum) {
+            if (quorum < 1) {
+                throw new IllegalArgumentException("quorum must be >= 1, was " + quorum);
+            }
+            this.quorum = quorum;
+            return this;
+        }
+
+        /** The seed every per-sample draw derives from; 0 by default. */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /**
+         * Temperature, output budget and stop sequences of each sample (the paper's temperature 0.5 by
+         * default); the seed is replaced per sample by one derived from the voting seed.
+         */
+        public Builder sampling(SamplingOptions sampling) {
+            this.sampling = Objects.requireNonNull(sampling, "sampling");
+            return this;
+        }
+
+        /** The most calls in flight at once, over every request of this instance; 64 by default. */
+        public Builder maxConcurrency(int maxConcurrency) {
+            if (maxConcurrency < 1) {
+                throw new IllegalArgumentException("maxConcurrency must be >= 1, was " + maxConcurrency);
+            }
+            this.maxConcurrency = maxConcurrency;
+            return this;
+        }
+
+        public Builder retry(RetryPolicy retry) {
+            this.retry = Objects.requireNonNull(retry, "retry");
+            return this;
+        }
+
+        /** The longest one call may take once it holds a permit; 180 s by default. */
+        public Builder callTimeout(Duration callTimeout) {
+            this.callTimeout = positive(callTimeout, "callTimeout");
+            return this;
+        }
+
+        /**
+         * The longest one request may take, queueing and retries included; none by default. Samples
+         * unfinished at the deadline count as failed ({@code BACKEND_ERROR}, "deadline exceeded").
+         */
+        public Builder deadline(Duration deadline) {
+            this.deadline = positive(deadline, "deadline");
+            return this;
+        }
+
+        /** Whether each sample presents the responses in its own random order; true by default. */
+        public Builder shuffle(boolean shuffle) {
+            this.shuffle = shuffle;
+            return this;
+        }
+
+        /** When a request may stop before all k samples ran; {@link AdaptiveStop#NEVER} by default. */
+        public Builder adaptive(AdaptiveStop adaptive) {
+            this.adaptive = Objects.requireNonNull(adaptive, "adaptive");
+            return this;
+        }
+
+        /** In adaptive modes, the most samples of one request in flight at once; the quorum by default. */
+        public Builder wave(int wave) {
+            if (wave < 1) {
+                throw new IllegalArgumentException("wave must be >= 1, was " + wave);
+            }
+            this.wave = wave;
+            return this;
+        }
+
+        /**
+         * Runs prompt rendering and vote bookkeeping (not the LLM calls, which run on the backend's own
+         * threads); a shared pool of daemon threads, one per core, by default. Virtual threads work.
+         */
+        public Builder executor(Executor executor) {
+            this.executor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /** The nanosecond ticker for timeouts and deadlines; {@link System#nanoTime()} by default. */
+        public Builder ticker(LongSupplier nanoTime) {
+            this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+            return this;
+        }
+
+        /** @throws IllegalArgumentException if the quorum exceeds k */
+        public VotingGrm build() {
+            int effectiveQuorum = quorum != null ? quorum : k / 2 + 1;
+            if (effectiveQuorum > k) {
+                throw new IllegalArgumentException("quorum " + effectiveQuorum + " exceeds k " + k);
+            }
+            return new VotingEngine(this, effectiveQuorum);
+        }
+
+        private static Duration positive(Duration duration, String name) {
+            Objects.requireNonNull(duration, name);
+            if (duration.isNegative() || duration.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive, was " + duration);
+            }
+            return duration;
+        }
+    }
+}

@@ -1,0 +1,425 @@
+package dev.grm4j.voting;
+
+import dev.grm4j.core.GrmRequest;
+import dev.grm4j.core.Judgement;
+import dev.grm4j.core.Outcome;
+import dev.grm4j.core.PointwiseGrm;
+import dev.grm4j.core.TokenUsage;
+import dev.grm4j.core.backend.BackendException;
+import dev.grm4j.core.backend.Completion;
+import dev.grm4j.core.backend.FinishReason;
+import dev.grm4j.core.simulated.GroundTruth;
+import dev.grm4j.core.simulated.SimulatedJudge;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.within;
+
+class VotingGrmTest {
+
+    private static final Duration NO_LATENCY = Duration.ZERO;
+
+    /** Scores a response by its length (capped to 10): the same for a response wherever it is shown. */
+    private static TestBackends.Scripted lengthJudge(Duration latency) {
+        return TestBackends.Scripted.scoring(latency, shown -> shown.stream().map(r -> Math.min(10, r.length())).toList());
+    }
+
+    @Test
+    void sums_the_scores_of_every_sample_in_the_requests_order_whatever_the_permutations() {
+        SplittableRandom random = new SplittableRandom(1);
+        VotingGrm voting = VotingGrm.builder(PointwiseGrm.builder(lengthJudge(NO_LATENCY)).build()).k(8).build();
+
+        for (int trial = 0; trial < 100; trial++) {
+            int n = 1 + random.nextInt(5);
+            List<String> responses = IntStream.range(0, n).mapToObj(i -> "x".repeat(1 + random.nextInt(10))
+                    + "#" + i).toList();
+            VoteResult result = VotingGrm.builder(voting.grm()).k(1 + random.nextInt(12)).seed(random.nextLong())
+                    .build().vote(GrmRequest.of("q", responses));
+
+            int k = result.samplesRequested();
+            assertThat(result.status()).isEqualTo(VoteStatus.VOTED);
+            assertThat(result.validSamples()).isEqualTo(k);
+            assertThat(result.totals()).isEqualTo(responses.stream().map(r -> k * Math.min(10, r.length())).toList());
+            assertThat(result.means()).isEqualTo(responses.stream().map(r -> (double) Math.min(10, r.length())).toList());
+            assertThat(result.variances()).allSatisfy(variance -> assertThat(variance).isZero());
+            for (Judgement sample : result.samples()) {
+                assertThat(sample.order()).containsExactlyInAnyOrderElementsOf(IntStream.range(0, n).boxed().toList());
+            }
+        }
+    }
+
+    @Test
+    void each_sample_presents_its_own_seeded_shuffle() {
+        VotingGrm voting = VotingGrm.builder(PointwiseGrm.builder(lengthJudge(NO_LATENCY)).build()).k(32).seed(5).build();
+
+        VoteResult result = voting.vote(GrmRequest.of("q", "a", "bb", "ccc", "dddd"));
+
+        Set<List<Integer>> distinct = new HashSet<>(result.permutations());
+        assertThat(distinct.size()).isGreaterThan(10);
+        assertThat(voting.vote(GrmRequest.of("q", "a", "bb", "ccc", "dddd")).permutations())
+                .isEqualTo(result.permutations());
+    }
+
+    @Test
+    void without_shuffling_every_sample_sees_the_request_order() {
+        VotingGrm voting = VotingGrm.builder(PointwiseGrm.builder(lengthJudge(NO_LATENCY)).build()).k(6)
+                .shuffle(false).build();
+
+        assertThat(voting.vote(GrmRequest.of("q", "a", "bb", "ccc")).permutations())
+                .containsOnly(List.of(0, 1, 2));
+    }
+
+    @Test
+    void reports_histograms_variance_and_agreement() {
+        AtomicInteger call = new AtomicInteger();
+        // Samples alternate between preferring response 0 (9 vs 2) and response 1 (4 vs 6).
+        TestBackends.Scripted judge = new TestBackends.Scripted(NO_LATENCY, request -> {
+            List<String> shown = TestBackends.shown(request);
+            boolean first = Math.floorMod(request.sampling().seed().getAsLong(), 2) == 0;
+            List<Integer> scores = shown.stream().map(r -> r.equals("zero") ? (first ? 9 : 4) : (first ? 2 : 6)).toList();
+            call.incrementAndGet();
+            return new Completion(TestBackends.output(scores), TokenUsage.of(10, 5), FinishReason.STOP);
+        });
+        VoteResult result = VotingGrm.builder(PointwiseGrm.builder(judge).build()).k(16).seed(3).build()
+                .vote(GrmRequest.of("q", "zero", "one"));
+
+        int firstKind = (int) result.samples().stream().filter(s -> s.scores().get(0) == 9).count();
+        assertThat(result.histograms().get(0).get(9 - 1)).isEqualTo(firstKind);
+        assertThat(result.histograms().get(0).get(4 - 1)).isEqualTo(16 - firstKind);
+        assertThat(result.totals()).containsExactly(9 * firstKind + 4 * (16 - firstKind), 2 * firstKind + 6 * (16 - firstKind));
+        double mean0 = result.means().get(0);
+        assertThat(result.variances().get(0))
+                .isCloseTo((firstKind * Math.pow(9 - mean0, 2) + (16 - firstKind) * Math.pow(4 - mean0, 2)) / 16, within(1e-9));
+        double expectedAgreement = (result.best() == 0 ? firstKind : 16 - firstKind) / 16.0;
+        assertThat(result.agreement()).isCloseTo(expectedAgreement, within(1e-9));
+        assertThat(result.usage()).isEqualTo(TokenUsage.of(160, 80));
+    }
+
+    @Test
+    void ties_between_totals_are_broken_uniformly_and_reported() {
+        TestBackends.Scripted allSevens = TestBackends.Scripted.scoring(NO_LATENCY, shown -> shown.stream().map(r -> 7).toList());
+        PointwiseGrm grm = PointwiseGrm.builder(allSevens).build();
+        int[] wins = new int[3];
+        int votes = 3000;
+        for (int seed = 0; seed < votes; seed++) {
+            VoteResult result = VotingGrm.builder(grm).k(2).seed(seed).build().vote(GrmRequest.of("q", "a", "b", "c"));
+            assertThat(result.tieBroken()).isTrue();
+            assertThat(result.tied()).containsExactly(0, 1, 2);
+            wins[result.best()]++;
+        }
+
+        for (int win : wins) {
+            assertThat(win / (double) votes).isCloseTo(1 / 3.0, within(0.04));
+        }
+    }
+
+    @Test
+    void failed_samples_never_vote_and_below_the_quorum_there_is_no_score() {
+        AtomicInteger call = new AtomicInteger();
+        TestBackends.Scripted mostlyBroken = new TestBackends.Scripted(NO_LATENCY, request -> {
+            int n = call.getAndIncrement();
+            String text = n % 4 == 0 ? TestBackends.output(List.of(9, 1)) : "I refuse to score these.";
+            return new Completion(text, TokenUsage.of(10, 5), FinishReason.STOP);
+        });
+
+        VoteResult result = VotingGrm.builder(PointwiseGrm.builder(mostlyBroken).build()).k(8).build()
+                .vote(GrmRequest.of("q", "a", "b"));
+
+        assertThat(result.status()).isEqualTo(VoteStatus.NO_QUORUM);
+        assertThat(result.quorum()).isEqualTo(5);
+        assertThat(result.validSamples()).isEqualTo(2);
+        assertThat(result.samples()).hasSize(8);
+        assertThat(result.outcomes()).containsEntry(Outcome.UNPARSEABLE, 6).containsEntry(Outcome.SCORED, 2);
+        assertThat(result.failure()).get().asString().startsWith("only 2 of 8 samples were valid, quorum is 5: 6 UNPARSEABLE");
+        org.assertj.core.api.Assertions.assertThatIllegalStateException().isThrownBy(result::totals);
+    }
+
+    @Test
+    void the_valid_samples_alone_make_the_totals() {
+        AtomicInteger call = new AtomicInteger();
+        TestBackends.Scripted someBroken = new TestBackends.Scripted(NO_LATENCY, request -> {
+            boolean broken = call.getAndIncrement() % 3 == 0;
+            return new Completion(broken ? "Scores: \\boxed{10}" : TestBackends.output(List.of(5, 5)),
+                    TokenUsage.ZERO, FinishReason.STOP);
+        });
+
+        VoteResult result = VotingGrm.builder(PointwiseGrm.builder(someBroken).build()).k(9).build()
+                .vote(GrmRequest.of("q", "a", "b"));
+
+        assertThat(result.validSamples()).isEqualTo(6);
+        assertThat(result.totals()).containsExactly(30, 30);
+    }
+
+    @Test
+    void one_limit_bounds_the_calls_in_flight_over_every_request() {
+        TestBackends.Scripted judge = lengthJudge(Duration.ofMillis(20));
+        VotingGrm voting = VotingGrm.builder(PointwiseGrm.builder(judge).build()).k(8).maxConcurrency(5).build();
+
+        List<VoteResult> results = voting.voteAll(IntStream.range(0, 40)
+                .mapToObj(i -> GrmRequest.of("q" + i, "a", "bb")).toList());
+
+        assertThat(results).allSatisfy(result -> assertThat(result.isVoted()).isTrue());
+        assertThat(judge.calls.get()).isEqualTo(320);
+        assertThat(judge.maxInFlight.get()).isEqualTo(5);
+        assertThat(voting.inFlight()).isZero();
+    }
+
+    @Test
+    void a_batch_keeps_input_order_with_failures_mixed_in() {
+        TestBackends.Scripted judge = TestBackends.Scripted.scoring(Duration.ofMillis(1), shown ->
+                shown.contains("poison") ? List.of() : shown.stream().map(String::length).map(l -> Math.min(l, 10)).toList());
+        VotingGrm voting = VotingGrm.builder(PointwiseGrm.builder(judge).maxResponses(3).build()).k(4).build();
+        List<GrmRequest> requests = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            requests.add(switch (i % 3) {
+                case 0 -> GrmRequest.of("q" + i, "a", "bbb");
+                case 1 -> GrmRequest.of("q" + i, "a", "b", "c", "d");
+                default -> GrmRequest.of("q" + i, "poison", "bb");
+            });
+        }
+
+        List<VoteResult> results = voting.voteAll(requests);
+
+        assertThat(results).hasSize(30);
+        for (int i = 0; i < 30; i++) {
+            VoteResult result = results.get(i);
+            switch (i % 3) {
+                case 0 -> assertThat(result.totals()).containsExactly(4, 12);
+                case 1 -> {
+                    assertThat(result.status()).isEqualTo(VoteStatus.INVALID_REQUEST);
+                    assertThat(result.failure()).hasValue("responses has 4 items, more than maxResponses 3");
+                }
+                default -> assertThat(result.status()).isEqualTo(VoteStatus.NO_QUORUM);
+            }
+        }
+    }
+
+    @Test
+    void the_same_seed_gives_the_same_result_whatever_the_interleaving() {
+        GroundTruth truth = GroundTruth.create();
+        List<GrmRequest> requests = IntStream.range(0, 60).mapToObj(i -> {
+            List<String> responses = List.of("answer A" + i, "answer B" + i, "answer C" + i);
+            truth.register(responses, i % 3);
+            return GrmRequest.of("question " + i, responses);
+        }).toList();
+        SimulatedJudge judge = SimulatedJudge.builder().accuracy(0.6).positionBias(0.2).malformedRate(0.1)
+                .groundTruth(truth).seed(9).latency(Duration.ofMillis(2)).build();
+        PointwiseGrm grm = PointwiseGrm.builder(judge).build();
+
+        List<VoteResult> concurrent = VotingGrm.builder(grm).k(8).seed(77).maxConcurrency(64).build().voteAll(requests);
+        List<VoteResult> sequential = new ArrayList<>();
+        VotingGrm oneAtATime = VotingGrm.builder(grm).k(8).seed(77).maxConcurrency(1)
+                .executor(Executors.newSingleThreadExecutor()).build();
+        for (int i = requests.size() - 1; i >= 0; i--) {
+            sequential.add(0, oneAtATime.vote(requests.get(i)));
+        }
+
+        for (int i = 0; i < requests.size(); i++) {
+            assertThat(summary(concurrent.get(i))).isEqualTo(summary(sequential.get(i)));
+        }
+    }
+
+    private static String summary(VoteResult result) {
+        return result.status() + " " + result.permutations() + " "
+                + result.samples().stream().map(s -> s.isScored() ? s.scores().toString() : s.outcome().name()).toList()
+                + (result.isVoted() ? " " + result.totals() + " best " + result.best() : "");
+    }
+
+    @Test
+    void retriable_failures_are_retried_and_others_are_not() {
+        ConcurrentHashMap<Long, AtomicInteger> attempts = new ConcurrentHashMap<>();
+        TestBackends.Scripted flaky = new TestBackends.Scripted(NO_LATENCY, request -> {
+            long seed = request.sampling().seed().getAsLong();
+            if (attempts.computeIfAbsent(seed, s -> new AtomicInteger()).incrementAndGet() < 3) {
+                throw new BackendException("HTTP 503: busy", null, true, OptionalInt.of(503), Optional.empty());
+            }
+            return new Completion(TestBackends.output(List.of(8, 2)), TokenUsage.ZERO, FinishReason.STOP);
+        });
+        RetryPolicy quick = new RetryPolicy(3, Duration.ofMillis(1), Duration.ofMillis(5), 0.5);
+
+        VoteResult result = VotingGrm.builder(PointwiseGrm.builder(flaky).build()).k(4).retry(quick).build()
+                .vote(GrmRequest.of("q", "a", "b"));
+
+        assertThat(result.validSamples()).isEqualTo(4);
+        assertThat(flaky.calls.get()).isEqualTo(12);
+
+        TestBackends.Scripted rejecting = new TestBackends.Scripted(NO_LATENCY, request -> {
+            throw new BackendException("HTTP 400: bad request", null, false, OptionalInt.of(400), Optional.empty());
+        });
+        VoteResult rejected = VotingGrm.builder(PointwiseGrm.builder(rejecting).build()).k(4).retry(quick).build()
+                .vote(GrmRequest.of("q", "a", "b"));
+        assertThat(rejecting.calls.get()).isEqualTo(4);
+        assertThat(rejected.outcomes()).containsEntry(Outcome.BACKEND_ERROR, 4);
+    }
+
+    @Test
+    void retry_waits_at_least_the_servers_retry_after() {
+        RetryPolicy policy = new RetryPolicy(5, Duration.ofMillis(100), Duration.ofSeconds(1), 0.5);
+
+        assertThat(policy.backoff(1, 0.0, Duration.ZERO)).isEqualTo(Duration.ofMillis(50));
+        assertThat(policy.backoff(1, 0.999999, Duration.ZERO)).isBetween(Duration.ofMillis(149), Duration.ofMillis(150));
+        assertThat(policy.backoff(3, 0.5, Duration.ZERO)).isEqualTo(Duration.ofMillis(400));
+        assertThat(policy.backoff(9, 0.5, Duration.ZERO)).isEqualTo(Duration.ofSeconds(1));
+        assertThat(policy.backoff(1, 0.5, Duration.ofSeconds(7))).isEqualTo(Duration.ofSeconds(7));
+    }
+
+    @Test
+    void cancelling_a_vote_cancels_its_queued_samples() throws Exception {
+        TestBackends.Scripted slow = lengthJudge(Duration.ofMillis(300));
+        VotingGrm voting = VotingGrm.builder(PointwiseGrm.builder(slow).build()).k(16).maxConcurrency(2).build();
+
+        CompletableFuture<VoteResult> vote = voting.voteAsync(GrmRequest.of("q", "a", "bb"));
+        Thread.sleep(50);
+        vote.cancel(true);
+        Thread.sleep(700);
+
+        assertThat(slow.calls.get()).isEqualTo(2);
+        assertThat(voting.inFlight()).isZero();
+        VoteResult next = voting.vote(GrmRequest.of("q", "a", "bb"));
+        assertThat(next.validSamples()).isEqualTo(16);
+    }
+
+    @Test
+    void at_the_deadline_unfinished_samples_fail_and_the_vote_uses_what_came_back() {
+        AtomicInteger call = new AtomicInteger();
+        TestBackends.Scripted halfStuck = new TestBackends.Scripted(NO_LATENCY, request -> {
+            if (call.getAndIncrement() % 2 == 1) {
+                try {
+                    Thread.sleep(2_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return new Completion(TestBackends.output(List.of(6, 3)), TokenUsage.ZERO, FinishReason.STOP);
+        });
+        VotingGrm voting = VotingGrm.builder(PointwiseGrm.builder(halfStuck).build()).k(4).quorum(2).shuffle(false)
+                .retry(RetryPolicy.none()).deadline(Duration.ofMillis(300))
+                .executor(Executors.newCachedThreadPool()).build();
+
+        VoteResult result = voting.vote(GrmRequest.of("q", "a", "b"));
+
+        assertThat(result.samplesRun()).isEqualTo(4);
+        assertThat(result.validSamples()).isEqualTo(2);
+        assertThat(result.totals()).containsExactly(12, 6);
+        assertThat(result.samples()).filteredOn(s -> !s.isScored())
+                .allSatisfy(s -> assertThat(s.failure()).get().asString().contains("exceeded"));
+    }
+
+    @Test
+    void adaptive_stopping_never_changes_the_best_response() {
+        GroundTruth truth = GroundTruth.create();
+        SplittableRandom random = new SplittableRandom(4);
+        List<GrmRequest> requests = IntStream.range(0, 150).mapToObj(i -> {
+            List<String> responses = List.of("first " + i, "second " + i, "third " + i);
+            truth.register(responses, random.nextInt(3));
+            return GrmRequest.of("q" + i, responses);
+        }).toList();
+        PointwiseGrm grm = PointwiseGrm.builder(SimulatedJudge.builder().accuracy(0.85).groundTruth(truth)
+                .seed(2).build()).build();
+
+        List<VoteResult> all = VotingGrm.builder(grm).k(16).seed(8).build().voteAll(requests);
+        List<VoteResult> adaptive = VotingGrm.builder(grm).k(16).seed(8).adaptive(AdaptiveStop.EXACT).wave(4)
+                .build().voteAll(requests);
+
+        int spent = 0;
+        for (int i = 0; i < requests.size(); i++) {
+            assertThat(adaptive.get(i).best()).as("request %d", i).isEqualTo(all.get(i).best());
+            if (adaptive.get(i).samplesRun() < 16) {
+                assertThat(adaptive.get(i).tieBroken()).as("an early stop has a strict leader").isFalse();
+            }
+            spent += adaptive.get(i).samplesRun();
+        }
+        assertThat(spent).isLessThan(16 * requests.size());
+    }
+
+    @Test
+    void the_sign_test_saves_more_samples_than_the_exact_rule() {
+        GroundTruth truth = GroundTruth.create();
+        List<GrmRequest> requests = IntStream.range(0, 100).mapToObj(i -> {
+            List<String> responses = List.of("good " + i, "bad " + i);
+            truth.register(responses, 0);
+            return GrmRequest.of("q" + i, responses);
+        }).toList();
+        PointwiseGrm grm = PointwiseGrm.builder(SimulatedJudge.builder().accuracy(0.9).groundTruth(truth)
+                .seed(2).build()).build();
+
+        int exact = VotingGrm.builder(grm).k(32).adaptive(AdaptiveStop.EXACT).build().voteAll(requests).stream()
+                .mapToInt(VoteResult::samplesRun).sum();
+        int sign = VotingGrm.builder(grm).k(32).adaptive(AdaptiveStop.SIGN_TEST).build().voteAll(requests).stream()
+                .mapToInt(VoteResult::samplesRun).sum();
+
+        assertThat(sign).isLessThan(exact);
+        assertThat(SignTest.pValue(7, 7)).isCloseTo(1 / 128.0, within(1e-12));
+        assertThat(SignTest.pValue(0, 5)).isCloseTo(1.0, within(1e-12));
+    }
+
+    @Test
+    void revote_over_a_prefix_equals_voting_that_many_samples_only_when_seeded_alike() {
+        VotingGrm voting = VotingGrm.builder(PointwiseGrm.builder(lengthJudge(NO_LATENCY)).build()).k(8).build();
+        GrmRequest request = GrmRequest.of("q", "a", "bbb");
+        VoteResult eight = voting.vote(request);
+
+        VoteResult four = voting.revote(request, eight.samples().subList(0, 4), 3);
+
+        assertThat(four.totals()).containsExactly(4, 12);
+        assertThat(four.samplesRun()).isEqualTo(4);
+        assertThatIllegalArgumentException().isThrownBy(() -> voting.revote(request, eight.samples(), 9))
+                .withMessageContaining("quorum must be in 1..8");
+    }
+
+    @Test
+    void the_record_holds_what_a_rerun_needs_and_no_prompt() {
+        VotingGrm voting = VotingGrm.builder(PointwiseGrm.builder(lengthJudge(NO_LATENCY)).build()).k(3).seed(12).build();
+        GrmRequest request = GrmRequest.of("secret question", "a", "bbb");
+        VoteResult result = voting.vote(request);
+
+        VoteRecord record = voting.record(request, result);
+        String json = record.toJson();
+
+        assertThat(record.templateVersion()).isEqualTo("grm-v1");
+        assertThat(record.model()).isEqualTo("scripted");
+        assertThat(record.k()).isEqualTo(3);
+        assertThat(record.votingSeed()).isEqualTo(12);
+        assertThat(record.samples()).extracting(VoteRecord.Sample::order).isEqualTo(result.permutations());
+        assertThat(record.totals()).isEqualTo(result.totals());
+        assertThat(json).contains("\"templateVersion\":\"grm-v1\"", "\"samplingSeed\"", "\"outcome\":\"SCORED\"")
+                .doesNotContain("secret question");
+    }
+
+    @Test
+    void the_shared_prefix_is_reported() {
+        VoteResult result = VotingGrm.builder(PointwiseGrm.builder(lengthJudge(NO_LATENCY)).build()).k(4).build()
+                .vote(GrmRequest.of("q", "a", "bb"));
+
+        assertThat(result.sharedPrefixShare()).isBetween(0.5, 1.0);
+        assertThat(result.cacheableInputTokens()).isEqualTo(Math.round(300 * result.sharedPrefixShare()));
+    }
+
+    @Test
+    void the_builder_names_bad_settings() {
+        PointwiseGrm grm = PointwiseGrm.builder(lengthJudge(NO_LATENCY)).build();
+
+        assertThatIllegalArgumentException().isThrownBy(() -> VotingGrm.builder(grm).k(0)).withMessage("k must be >= 1, was 0");
+        assertThatIllegalArgumentException().isThrownBy(() -> VotingGrm.builder(grm).k(4).quorum(5).build())
+                .withMessage("quorum 5 exceeds k 4");
+        assertThatIllegalArgumentException().isThrownBy(() -> VotingGrm.builder(grm).maxConcurrency(0))
+                .withMessageContaining("maxConcurrency");
+        assertThatIllegalArgumentException().isThrownBy(() -> VotingGrm.builder(grm).deadline(Duration.ZERO))
+                .withMessageContaining("deadline must be positive");
+    }
+}
