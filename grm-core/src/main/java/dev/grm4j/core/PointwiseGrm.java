@@ -58,6 +58,18 @@ public interface PointwiseGrm {
     /** The most responses one request may carry. */
     int maxResponses();
 
+    /**
+     * Checks what this model can judge, before any call: the same check {@link #judge} makes.
+     *
+     * @throws IllegalArgumentException if the request has more than {@link #maxResponses()} responses
+     */
+    default void checkRequest(GrmRequest request) {
+        if (request.size() > maxResponses()) {
+            throw new IllegalArgumentException("responses has " + request.size()
+                    + " items, more than maxResponses " + maxResponses());
+        }
+    }
+
     ScoreRange scoreRange();
 
     PromptTemplate template();

@@ -65,7 +65,7 @@ final class VotingEngine implements VotingGrm {
 
     @Override
     public CompletableFuture<VoteResult> voteAsync(GrmRequest request) {
-        requireValid(request);
+        grm.checkRequest(request);
         return new RequestVote(request).start();
     }
 
@@ -160,13 +160,6 @@ final class VotingEngine implements VotingGrm {
     @Override
     public int inFlight() {
         return limiter.inFlight();
-    }
-
-    private void requireValid(GrmRequest request) {
-        if (request.size() > grm.maxResponses()) {
-            throw new IllegalArgumentException("responses has " + request.size()
-                    + " items, more than maxResponses " + grm.maxResponses());
-        }
     }
 
     private long requestSeed(GrmRequest request) {

@@ -117,10 +117,7 @@ public final class DefaultPointwiseGrm implements PointwiseGrm {
     }
 
     private RenderedPrompt render(GrmRequest request, List<Integer> order) {
-        if (request.size() > maxResponses) {
-            throw new IllegalArgumentException("responses has " + request.size()
-                    + " items, more than maxResponses " + maxResponses);
-        }
+        checkRequest(request);
         return template.render(request, order, scoreRange);
     }
 
