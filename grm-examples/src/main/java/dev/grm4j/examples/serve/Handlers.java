@@ -1,0 +1,251 @@
+package dev.grm4j.examples.serve;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.grm4j.core.GrmRequest;
+import dev.grm4j.core.Judgement;
+import dev.grm4j.core.Message;
+import dev.grm4j.core.Outcome;
+import dev.grm4j.core.Principle;
+import dev.grm4j.core.ScoreRange;
+import dev.grm4j.voting.VoteResult;
+import dev.grm4j.voting.VotingGrm;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/** What each endpoint does with a parsed body: validate, vote, and shape the answer. */
+final class Handlers {
+
+    /** What a handler answers: a status and a JSON-ready body. */
+    record Answer(int status, Object body) {
+    }
+
+    private final VotingGrm voting;
+    private final Metrics metrics;
+
+    Handlers(VotingGrm voting, Metrics metrics) {
+        this.voting = voting;
+        this.metrics = metrics;
+    }
+
+    /**
+     * OpenRLHF's remote reward: one single-response vote per rollout, all under the shared limit.
+     * Any rollout without a vote makes the whole answer a 503: a trainer must not get a made-up reward.
+     */
+    CompletableFuture<Answer> getReward(JsonNode body) {
+        JsonFields.onlyKnown(body, Set.of("query", "prompts", "labels"));
+        List<String> queries = JsonFields.strings(body, "query", false);
+        if (queries == null) {
+            throw new BadRequest("query is required: an array of strings, each the templated prompt followed by the response");
+        }
+        List<String> prompts = JsonFields.strings(body, "prompts", true);
+        List<String> labels = JsonFields.strings(body, "labels", true);
+        requireSameLength("prompts", prompts, queries.size());
+        requireSameLength("labels", labels, queries.size());
+
+        List<GrmRequest> requests = new ArrayList<>();
+        List<Integer> judged = new ArrayList<>();
+        boolean[] empty = new boolean[queries.size()];
+        for (int i = 0; i < queries.size(); i++) {
+            String prompt = prompts == null ? null : prompts.get(i);
+            String query = queries.get(i);
+            int index = i;
+            String response = Rollouts.response(query, prompt).orElseThrow(() -> new BadRequest("query[" + index
+                    + "]: cannot find the response: it neither starts with prompts[" + index
+                    + "] nor contains an assistant marker"));
+            String question = Rollouts.userQuery(prompt != null ? prompt : query);
+            if (question.isBlank()) {
+                throw new BadRequest("prompts[" + i + "]: no user question found");
+            }
+            if (response.isBlank()) {
+                // An empty generation fails every criterion; it is scored at the floor, and says so.
+                empty[i] = true;
+                continue;
+            }
+            GrmRequest.Builder request = GrmRequest.builder().query(question).responses(response);
+            if (labels != null && labels.get(i) != null && !labels.get(i).isBlank()) {
+                request.reference(labels.get(i));
+            }
+            requests.add(request.build());
+            judged.add(i);
+        }
+        return voting.voteAllAsync(requests).thenApply(results -> {
+            results.forEach(metrics::vote);
+            ScoreRange range = voting.grm().scoreRange();
+            List<Double> rewards = new ArrayList<>();
+            List<Double> scores = new ArrayList<>();
+            List<Double> variance = new ArrayList<>();
+            List<Double> valid = new ArrayList<>();
+            List<Double> parseFailures = new ArrayList<>();
+            List<Double> emptyResponse = new ArrayList<>();
+            int next = 0;
+            for (int i = 0; i < queries.size(); i++) {
+                emptyResponse.add(empty[i] ? 1.0 : 0.0);
+                if (empty[i]) {
+                    rewards.add((double) range.min());
+                    scores.add(0.0);
+                    variance.add(0.0);
+                    valid.add(0.0);
+                    parseFailures.add(0.0);
+                    continue;
+                }
+                VoteResult result = results.get(next++);
+                if (!result.isVoted()) {
+                    return unavailable("query[" + i + "]: " + result.status() + ": " + result.failure().orElse(""));
+                }
+                double mean = result.means().get(0);
+                rewards.add(mean);
+                scores.add((mean - range.min()) / (range.max() - range.min()));
+                variance.add(result.variances().get(0));
+                valid.add((double) result.validSamples());
+                parseFailures.add((double) result.outcomes().getOrDefault(Outcome.UNPARSEABLE, 0));
+            }
+            Map<String, Object> logs = new LinkedHashMap<>();
+            logs.put("vote_variance", variance);
+            logs.put("valid_samples", valid);
+            logs.put("parse_failures", parseFailures);
+            logs.put("empty_response", emptyResponse);
+            Map<String, Object> answer = new LinkedHashMap<>();
+            answer.put("rewards", rewards);
+            answer.put("scores", scores);
+            answer.put("extra_logs", logs);
+            return new Answer(200, answer);
+        });
+    }
+
+    /** The native API: one request with its conversation and responses, the full vote back. */
+    CompletableFuture<Answer> score(JsonNode body) {
+        JsonFields.onlyKnown(body, Set.of("query", "conversation", "responses", "reference", "principles"));
+        GrmRequest.Builder request = GrmRequest.builder();
+        String query = JsonFields.string(body, "query");
+        JsonNode conversation = body.get("conversation");
+        if ((query == null) == (conversation == null || conversation.isNull())) {
+            throw new BadRequest("give exactly one of query (a string) or conversation (an array of {role, content})");
+        }
+        if (query != null) {
+            request.query(query);
+        } else {
+            request.conversation(messages(conversation));
+        }
+        List<String> responses = JsonFields.strings(body, "responses", false);
+        if (responses == null) {
+            throw new BadRequest("responses is required: an array of 1 or more strings");
+        }
+        request.responses(responses);
+        request.reference(JsonFields.string(body, "reference"));
+        request.principles(principles(body.get("principles")));
+        GrmRequest built;
+        try {
+            built = request.build();
+            voting.grm().checkRequest(built);
+        } catch (IllegalArgumentException e) {
+            throw new BadRequest(e.getMessage());
+        }
+        return voting.voteAsync(built).thenApply(result -> {
+            metrics.vote(result);
+            Map<String, Object> answer = describe(result);
+            return result.isVoted() ? new Answer(200, answer) : new Answer(503, Map.of("error", Map.of(
+                    "message", result.status() + ": " + result.failure().orElse(""), "type", "no_quorum"),
+                    "result", answer));
+        });
+    }
+
+    Answer health() {
+        return new Answer(200, Map.of("status", "ok", "model", voting.grm().modelName(), "k", voting.k(),
+                "template", voting.grm().template().version()));
+    }
+
+    static Answer unavailable(String message) {
+        return new Answer(503, Map.of("error", Map.of("message", message, "type", "unavailable")));
+    }
+
+    private static Map<String, Object> describe(VoteResult result) {
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("status", result.status().name());
+        if (result.isVoted()) {
+            answer.put("scores", result.totals());
+            answer.put("means", result.means());
+            answer.put("best", result.best());
+            answer.put("tie_broken", result.tieBroken());
+            answer.put("variances", result.variances());
+            answer.put("agreement", result.agreement());
+        }
+        answer.put("valid_samples", result.validSamples());
+        answer.put("samples_run", result.samplesRun());
+        answer.put("usage", Map.of("input_tokens", result.usage().inputTokens(),
+                "output_tokens", result.usage().outputTokens()));
+        List<Map<String, Object>> samples = new ArrayList<>();
+        for (Judgement sample : result.samples()) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("outcome", sample.outcome().name());
+            entry.put("order", sample.order());
+            if (sample.isScored()) {
+                entry.put("scores", sample.scores());
+                entry.put("principles", sample.principles().stream()
+                        .map(p -> Map.of("text", p.text(), "weight", p.weight())).toList());
+                entry.put("critique", sample.critique());
+            } else {
+                entry.put("error", sample.failure().orElse(""));
+            }
+            samples.add(entry);
+        }
+        answer.put("samples", samples);
+        return answer;
+    }
+
+    private static List<Message> messages(JsonNode conversation) {
+        if (!conversation.isArray()) {
+            throw new BadRequest("conversation must be an array of {role, content}");
+        }
+        List<Message> messages = new ArrayList<>();
+        for (int i = 0; i < conversation.size(); i++) {
+            JsonNode turn = conversation.get(i);
+            String role = turn.isObject() ? JsonFields.string(turn, "role") : null;
+            String content = turn.isObject() ? JsonFields.string(turn, "content") : null;
+            if (role == null || content == null) {
+                throw new BadRequest("conversation[" + i + "] must be an object with string fields role and content");
+            }
+            try {
+                messages.add(new Message(Message.Role.valueOf(role.toUpperCase(Locale.ROOT)), content));
+            } catch (IllegalArgumentException e) {
+                throw new BadRequest("conversation[" + i + "].role must be system, user or assistant, was '" + role + "'");
+            }
+        }
+        return messages;
+    }
+
+    private static List<Principle> principles(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return List.of();
+        }
+        if (!node.isArray()) {
+            throw new BadRequest("principles must be an array of {text, weight}");
+        }
+        List<Principle> principles = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) {
+            JsonNode item = node.get(i);
+            String text = item.isObject() ? JsonFields.string(item, "text") : null;
+            JsonNode weight = item.isObject() ? item.get("weight") : null;
+            if (text == null || (weight != null && !weight.isNumber())) {
+                throw new BadRequest("principles[" + i + "] must be {\"text\": string, \"weight\": number}");
+            }
+            try {
+                principles.add(new Principle(text, weight == null ? 1.0 : weight.asDouble()));
+            } catch (IllegalArgumentException e) {
+                throw new BadRequest("principles[" + i + "]: " + e.getMessage());
+            }
+        }
+        return principles;
+    }
+
+    private static void requireSameLength(String field, List<String> values, int size) {
+        if (values != null && values.size() != size) {
+            throw new BadRequest(field + " has " + values.size() + " items but query has " + size);
+        }
+    }
+}
