@@ -1,0 +1,315 @@
+package dev.grm4j.core.backend;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.grm4j.core.Message;
+import dev.grm4j.core.SamplingOptions;
+import dev.grm4j.core.TokenUsage;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ConnectException;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+
+/**
+ * The OpenAI chat completions wire format: writes request bodies, reads answers, and turns HTTP and
+ * transport failures into {@link BackendException}s. Stateless; thread-safe.
+ */
+final class OpenAiProtocol {
+
+    /** Thread-safe once configured; one for the whole JVM keeps Jackson's caches warm. */
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Request fields the backend writes itself, or that would break reading the answer. */
+    static final Set<String> RESERVED_FIELDS =
+            Set.of("model", "messages", "temperature", "max_tokens", "seed", "stop", "stream");
+
+    private static final int EXCERPT_CHARS = 200;
+
+    private OpenAiProtocol() {
+    }
+
+    /**
+     * The JSON body of one call.
+     *
+     * @param extraBody field name to already-serialized JSON value, written after the standard fields
+     */
+    static byte[] requestBody(String model, CompletionRequest request, Map<String, String> extraBody) {
+        int estimate = 192;
+        for (Message message : request.messages()) {
+            estimate += message.content().length() + 32;
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(estimate);
+        SamplingOptions sampling = request.sampling();
+        try (JsonGenerator json = JSON.getFactory().createGenerator(out)) {
+            json.writeStartObject();
+            json.writeStringField("model", model);
+            json.writeArrayFieldStart("messages");
+            for (Message message : request.messages()) {
+                json.writeStartObject();
+                json.writeStringField("role", role(message.role()));
+                json.writeStringField("content", message.content());
+                json.writeEndObject();
+            }
+            json.writeEndArray();
+            json.writeNumberField("temperature", sampling.temperature());
+            json.writeNumberField("max_tokens", sampling.maxOutputTokens());
+            if (sampling.seed().isPresent()) {
+                json.writeNumberField("seed", sampling.seed().getAsLong());
+            }
+            if (!sampling.stop().isEmpty()) {
+                json.writeArrayFieldStart("stop");
+                for (String stop : sampling.stop()) {
+                    json.writeString(stop);
+                }
+                json.writeEndArray();
+            }
+            for (Map.Entry<String, String> field : extraBody.entrySet()) {
+                json.writeFieldName(field.getKey());
+                json.writeRawValue(field.getValue());
+            }
+            json.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing JSON to memory cannot fail", e);
+        }
+        return out.toByteArray();
+    }
+
+    /** Reads a 2xx answer; a body that is not a completion is a retriable failure. */
+    static Completion completion(String url, int status, byte[] body, String secret) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(body);
+        } catch (IOException e) {
+            throw malformed(url, status, "body is not JSON: " + excerpt(text(body), secret), e);
+        }
+        if (root == null || !root.isObject()) {
+            throw malformed(url, status, "body is not a JSON object: " + excerpt(text(body), secret), null);
+        }
+        JsonNode choices = root.path("choices");
+        if (!choices.isArray() || choices.isEmpty()) {
+            String error = errorMessage(root);
+            throw malformed(url, status, "answer has no choices"
+                    + (error == null ? "" : ": " + excerpt(error, secret)), null);
+        }
+        JsonNode choice = choices.get(0);
+        JsonNode message = choice.path("message");
+        if (!message.isObject()) {
+            throw malformed(url, status, "choices[0] has no message", null);
+        }
+        // reasoning_content (DeepSeek, vLLM's reasoning parsers) is deliberately not read: the judge
+        // must see only the answer.
+        String text = content(message.path("content"));
+        if (text == null) {
+            throw malformed(url, status, "choices[0].message.content is neither text nor text parts", null);
+        }
+        FinishReason finishReason = switch (choice.path("finish_reason").asText("")) {
+            case "stop" -> FinishReason.STOP;
+            case "length" -> FinishReason.LENGTH;
+            default -> FinishReason.OTHER;
+        };
+        JsonNode usage = root.path("usage");
+        return new Completion(text, TokenUsage.of(Math.max(0, usage.path("prompt_tokens").asLong(0)),
+                Math.max(0, usage.path("completion_tokens").asLong(0))), finishReason);
+    }
+
+    /**
+     * The failure for a non-2xx answer: 408, 429 and 5xx may pass on a later try (408 is the server
+     * saying it gave up waiting, like a timeout), other statuses will not.
+     */
+    static BackendException httpError(String url, int status, HttpHeaders headers, byte[] body, String secret,
+                                       Instant now) {
+        boolean retriable = status == 408 || status == 429 || status >= 500;
+        Optional<Duration> retryAfter = retryAfter(headers, now);
+        String detail = errorDetail(body, secret);
+        String message = "HTTP " + status + " from " + url + (detail.isEmpty() ? "" : ": " + detail)
+                + retryAfter.map(wait -> " (retry after " + wait.toMillis() + " ms)").orElse("");
+        return new BackendException(message, null, retriable, OptionalInt.of(status), retryAfter);
+    }
+
+    /**
+     * The failure for an exchange that got no answer. I/O failures (refused, reset, timed out) may pass
+     * on a later try; anything else (a bad URL, a security manager's veto) will not.
+     *
+     * @param connectTimeout the client's connect timeout, or null if it has none
+     */
+    static BackendException transportError(String url, Throwable failure, Duration callTimeout,
+                                           Duration connectTimeout) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        String message;
+        if (cause instanceof HttpConnectTimeoutException) {
+            message = "could not connect to " + url
+                    + (connectTimeout == null ? " in time" : " within " + connectTimeout.toMillis() + " ms (connectTimeout)");
+        } else if (cause instanceof HttpTimeoutException) {
+            message = "no answer from " + url + " within " + callTimeout.toMillis() + " ms (callTimeout)";
+        } else if (cause instanceof ConnectException) {
+            message = "could not connect to " + url + ": " + describe(cause);
+        } else if (cause instanceof IOException) {
+            message = "connection to " + url + " failed: " + describe(cause);
+        } else {
+            return new BackendException("call to " + url + " failed: " + describe(cause), cause, false,
+                    OptionalInt.empty(), Optional.empty());
+        }
+        return new BackendException(message, cause, true, OptionalInt.empty(), Optional.empty());
+    }
+
+    /**
+     * How long the server asked to wait: OpenAI's {@code retry-after-ms} if present, else
+     * {@code Retry-After} as delta-seconds or an HTTP-date (a date in the past means no wait).
+     */
+    static Optional<Duration> retryAfter(HttpHeaders headers, Instant now) {
+        Optional<String> millis = headers.firstValue("retry-after-ms");
+        if (millis.isPresent()) {
+            try {
+                double value = Double.parseDouble(millis.get().trim());
+                if (value >= 0 && value < 1e12) {
+                    return Optional.of(Duration.ofNanos((long) (value * 1_000_000)));
+                }
+            } catch (NumberFormatException e) {
+                // Fall through to Retry-After.
+            }
+        }
+        return headers.firstValue("retry-after").flatMap(value -> retryAfter(value, now));
+    }
+
+    /** Parses one {@code Retry-After} value; empty when it is neither form. */
+    static Optional<Duration> retryAfter(String value, Instant now) {
+        String trimmed = value.trim();
+        if (!trimmed.isEmpty() && trimmed.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return trimmed.length() > 12 ? Optional.empty() : Optional.of(Duration.ofSeconds(Long.parseLong(trimmed)));
+        }
+        try {
+            Instant date = ZonedDateTime.parse(trimmed, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+            return Optional.of(date.isAfter(now) ? Duration.between(now, date) : Duration.ZERO);
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The server's own words, shortened, from an OpenAI, vLLM or FastAPI error body, or the raw text. */
+    static String errorDetail(byte[] body, String secret) {
+        if (body.length == 0) {
+            return "";
+        }
+        String message = null;
+        try {
+            JsonNode root = JSON.readTree(body);
+            if (root != null && root.isObject()) {
+                message = errorMessage(root);
+            }
+        } catch (IOException e) {
+            // Not JSON: show the text itself.
+        }
+        return excerpt(message != null ? message : text(body), secret);
+    }
+
+    /**
+     * At most {@link #EXCERPT_CHARS} characters on one line, with the API key masked should the server
+     * echo it: error messages end up in logs.
+     */
+    static String excerpt(String text, String secret) {
+        String masked = secret == null || secret.isEmpty() ? text : text.replace(secret, "***");
+        StringBuilder out = new StringBuilder(Math.min(masked.length(), EXCERPT_CHARS + 1));
+        boolean space = false;
+        for (int i = 0; i < masked.length() && out.length() < EXCERPT_CHARS; i++) {
+            char c = masked.charAt(i);
+            if (Character.isWhitespace(c) || Character.isISOControl(c)) {
+                space = out.length() > 0;
+                continue;
+            }
+            if (space) {
+                out.append(' ');
+                space = false;
+            }
+            out.append(c);
+        }
+        return out.length() >= EXCERPT_CHARS ? out.append('…').toString() : out.toString();
+    }
+
+    private static String errorMessage(JsonNode root) {
+        JsonNode error = root.path("error");
+        if (error.isObject() && error.path("message").isTextual()) {
+            return error.path("message").asText();
+        }
+        if (error.isTextual()) {
+            return error.asText();
+        }
+        if (root.path("message").isTextual()) {
+            return root.path("message").asText();
+        }
+        JsonNode detail = root.path("detail");
+        if (detail.isTextual()) {
+            return detail.asText();
+        }
+        return detail.isMissingNode() || detail.isNull() ? null : detail.toString();
+    }
+
+    /** Text content, or the text parts joined; "" for null; null if it is something else. */
+    private static String content(JsonNode content) {
+        if (content.isTextual()) {
+            return content.asText();
+        }
+        if (content.isMissingNode() || content.isNull()) {
+            return "";
+        }
+        if (content.isArray()) {
+            StringBuilder joined = new StringBuilder();
+            for (JsonNode part : content) {
+                if (part.path("text").isTextual() && "text".equals(part.path("type").asText("text"))) {
+                    joined.append(part.path("text").asText());
+                }
+            }
+            return joined.toString();
+        }
+        return null;
+    }
+
+    private static BackendException malformed(String url, int status, String detail, Throwable cause) {
+        // Retriable: a proxy answering with an error page, or a server restarting behind a load balancer,
+        // usually sends a proper answer on the next try; a caller's bounded retries cover the rest.
+        return new BackendException("HTTP " + status + " from " + url + " is not a chat completion: " + detail,
+                cause, true, OptionalInt.of(status), Optional.empty());
+    }
+
+    private static String role(Message.Role role) {
+        return switch (role) {
+            case SYSTEM -> "system";
+            case USER -> "user";
+            case ASSISTANT -> "assistant";
+        };
+    }
+
+    /** Decodes enough of the body to mask the key wherever the excerpt could show it. */
+    private static String text(byte[] body) {
+        return new String(body, 0, Math.min(body.length, 64 * 1024), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The most telling message in the chain: the JDK client often wraps a bare ConnectException whose
+     * message is null, so fall through to the deepest cause that says something.
+     */
+    private static String describe(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                return t.getMessage() + " (" + t.getClass().getSimpleName() + ")";
+            }
+        }
+        return failure.getClass().getSimpleName();
+    }
+}
