@@ -1,0 +1,239 @@
+package dev.grm4j.principles;
+
+import dev.grm4j.core.GrmRequest;
+import dev.grm4j.core.Judgement;
+import dev.grm4j.core.JudgementFailedException;
+import dev.grm4j.core.Outcome;
+import dev.grm4j.core.PointwiseGrm;
+import dev.grm4j.core.Principle;
+import dev.grm4j.core.Reward;
+import dev.grm4j.core.SamplingOptions;
+import dev.grm4j.core.ScoreRange;
+import dev.grm4j.core.TokenUsage;
+import dev.grm4j.core.backend.BackendException;
+import dev.grm4j.core.prompt.PromptTemplate;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Function;
+import java.util.stream.IntStream;
+
+/**
+ * A {@link PointwiseGrm} that judges with the principles of a {@link PrincipleStrategy}: each judgement
+ * first asks the strategy for the request's principles, attaches them
+ * ({@code request.toBuilder().principles(...)}), then delegates. Whatever wraps it samples with them:
+ * every sample of a vote, and every rollout of an RL prompt, shares the strategy's principles.
+ *
+ * {@snippet :
+ * PointwiseGrm grm = PrincipledGrm.of(PointwiseGrm.builder(backend).build(), PrincipleStrategy.preset("math"));
+ * VotingGrm voting = VotingGrm.builder(grm).k(8).build();
+ * }
+ *
+ * <p><b>Per-request choice.</b> A request that already carries principles keeps them, and the strategy
+ * is not asked: the caller's choice for one request wins over the choice made for the model.
+ *
+ * <p><b>Failures are judgements.</b> When the strategy cannot supply principles, the judgement fails
+ * with the same outcome and never falls back to self-generated principles: a principle call that
+ * failed is {@link Outcome#BACKEND_ERROR} (its cause a {@link BackendException} that keeps the original
+ * one's retriable flag, status and Retry-After, so voting retries it), an unusable answer is
+ * {@link Outcome#UNPARSEABLE} with the principle call's text as raw output. Their reasons start with
+ * "principle generation failed: ". Principle tokens are not added to judgements (one call serves many):
+ * read them from {@link PrincipleStrategy#stats()}.
+ *
+ * <p>Thread-safe when the delegate and the strategy are.
+ */
+public final class PrincipledGrm implements PointwiseGrm {
+
+    /** Starts the reason of every judgement that failed for want of principles. */
+    public static final String FAILURE_PREFIX = "principle generation failed: ";
+
+    private final PointwiseGrm grm;
+    private final PrincipleStrategy strategy;
+
+    private PrincipledGrm(PointwiseGrm grm, PrincipleStrategy strategy) {
+        this.grm = Objects.requireNonNull(grm, "grm");
+        this.strategy = Objects.requireNonNull(strategy, "strategy");
+    }
+
+    /** Judges with {@code grm}, using the principles of {@code strategy}. */
+    public static PrincipledGrm of(PointwiseGrm grm, PrincipleStrategy strategy) {
+        return new PrincipledGrm(grm, strategy);
+    }
+
+    /** {@inheritDoc} Blocks for the principle call, if the strategy makes one and nobody made it before. */
+    @Override
+    public Judgement judge(GrmRequest request, SamplingOptions sampling, List<Integer> order) {
+        check(request, sampling, order);
+        if (!request.principles().isEmpty()) {
+            return grm.judge(request, sampling, order);
+        }
+        long start = System.nanoTime();
+        List<Principle> principles;
+        try {
+            principles = strategy.principles(request);
+        } catch (RuntimeException e) {
+            return failed(e, order, start);
+        }
+        return grm.judge(attach(request, principles), sampling, order);
+    }
+
+    @Override
+    public CompletableFuture<Judgement> judgeAsync(GrmRequest request, SamplingOptions sampling, List<Integer> order) {
+        check(request, sampling, order);
+        if (!request.principles().isEmpty()) {
+            return grm.judgeAsync(request, sampling, order);
+        }
+        long start = System.nanoTime();
+        CompletableFuture<List<Principle>> principles;
+        try {
+            principles = strategy.principlesAsync(request);
+        } catch (RuntimeException e) {
+            principles = CompletableFuture.failedFuture(e);
+        }
+        return principles.handle((list, error) -> {
+            if (error != null) {
+                return CompletableFuture.completedFuture(failed(unwrap(error), order, start));
+            }
+            try {
+                return grm.judgeAsync(attach(request, list), sampling, order);
+            } catch (RuntimeException e) {
+                return CompletableFuture.completedFuture(
+                        Judgement.backendError(e, order, Duration.ofNanos(System.nanoTime() - start)));
+            }
+        }).thenCompose(Function.identity());
+    }
+
+    /**
+     * {@inheritDoc} The delegate's reward of the request with the strategy's principles attached.
+     *
+     * @throws JudgementFailedException also when no principles could be obtained; it carries the
+     *                                  failed judgement
+     */
+    @Override
+    public Reward reward(GrmRequest request) {
+        Objects.requireNonNull(request, "request");
+        checkRequest(request);
+        if (!request.principles().isEmpty()) {
+            return grm.reward(request);
+        }
+        long start = System.nanoTime();
+        List<Principle> principles;
+        try {
+            principles = strategy.principles(request);
+        } catch (RuntimeException e) {
+            throw new JudgementFailedException(failed(e, identity(request.size()), start));
+        }
+        return grm.reward(attach(request, principles));
+    }
+
+    @Override
+    public int maxResponses() {
+        return grm.maxResponses();
+    }
+
+    @Override
+    public void checkRequest(GrmRequest request) {
+        grm.checkRequest(request);
+    }
+
+    @Override
+    public ScoreRange scoreRange() {
+        return grm.scoreRange();
+    }
+
+    @Override
+    public PromptTemplate template() {
+        return grm.template();
+    }
+
+    @Override
+    public String modelName() {
+        return grm.modelName();
+    }
+
+    /** Where the principles come from. */
+    public PrincipleStrategy strategy() {
+        return strategy;
+    }
+
+    /** The model that judges. */
+    public PointwiseGrm delegate() {
+        return grm;
+    }
+
+    @Override
+    public String toString() {
+        return "PrincipledGrm[" + strategy.name() + ", " + grm.modelName() + "]";
+    }
+
+    private static GrmRequest attach(GrmRequest request, List<Principle> principles) {
+        return principles.isEmpty() ? request : request.toBuilder().principles(principles).build();
+    }
+
+    /** The checks the delegate makes, made before any principle call. */
+    private void check(GrmRequest request, SamplingOptions sampling, List<Integer> order) {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(sampling, "sampling");
+        Objects.requireNonNull(order, "order");
+        checkRequest(request);
+        int size = request.size();
+        boolean[] seen = new boolean[size];
+        boolean valid = order.size() == size;
+        for (int i = 0; valid && i < size; i++) {
+            Integer index = order.get(i);
+            valid = index != null && index >= 0 && index < size && !seen[index];
+            if (valid) {
+                seen[index] = true;
+            }
+        }
+        if (!valid) {
+            throw new IllegalArgumentException("order must be a permutation of 0.." + (size - 1) + ", was " + order);
+        }
+    }
+
+    private static Judgement failed(Throwable error, List<Integer> order, long start) {
+        Duration latency = Duration.ofNanos(Math.max(0, System.nanoTime() - start));
+        if (error instanceof PrincipleException failure && failure.outcome() == Outcome.UNPARSEABLE) {
+            return Judgement.unparseable(FAILURE_PREFIX + failure.reason(), failure.rawOutput(), order,
+                    TokenUsage.ZERO, latency);
+        }
+        String message = error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
+        BackendException backend = backendCause(error);
+        BackendException cause = backend == null
+                ? new BackendException(FAILURE_PREFIX + message, error, false, OptionalInt.empty(), Optional.empty())
+                : new BackendException(FAILURE_PREFIX + message, error, backend.isRetriable(), backend.statusCode(),
+                        backend.retryAfter());
+        return Judgement.backendError(cause, order, latency);
+    }
+
+    private static BackendException backendCause(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof BackendException backend) {
+                return backend;
+            }
+            if (cause.getCause() == cause) {
+                break;
+            }
+        }
+        return null;
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        Throwable cause = error;
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException)
+                && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
+    private static List<Integer> identity(int size) {
+        return IntStream.range(0, size).boxed().toList();
+    }
+}
