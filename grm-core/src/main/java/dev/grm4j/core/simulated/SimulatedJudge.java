@@ -54,6 +54,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * strict parser rejects: no box, a wrong number of scores, a score out of range, no {@code Scores:}
  * label, or scores written as prose.
  *
+ * <p><b>Careless samples.</b> Before any of that, with probability {@code carelessRate} (0 by default) a
+ * sample is careless, the low-quality trajectory a meta reward model exists to filter out: every score is
+ * drawn uniformly from the upper 70% of the range, whatever the ground truth and the position bias say,
+ * and the text differs the way a real GRM's careless samples do: one or two short, generic principles
+ * ("1. Quality (100%): The response should be good."), and a short critique that skips at least one
+ * response (it names at most N-1 of them, without quoting any); {@code malformedRate} applies to it as
+ * to any sample. The careless draw comes from a random stream of its own, so the other samples are
+ * exactly those of a judge without the knob, and keep the configured accuracy.
+ *
  * <p><b>Determinism.</b> The randomness of a call is seeded from the judge's seed, the request's
  * {@link SamplingOptions#seed()} if present, and a hash of the prompt; so the same call gives the same
  * text on any thread, in any interleaving. Only when the request has no seed and a temperature above 0
@@ -77,6 +86,25 @@ public final class SimulatedJudge implements LlmBackend {
             3. Clarity (25%): The response should be well organized and no longer than the query needs.
             """;
 
+    /** Principles a careless sample picks one or two of: short, and true of any query. */
+    private static final String[] GENERIC_PRINCIPLES = {
+            "Quality: The response should be good.",
+            "Helpfulness: The answer should be helpful.",
+            "Overall: A better response is better.",
+            "Correctness: It should be correct.",
+            "Relevance: The response should be relevant."};
+
+    /** What a careless critique says of a response it does look at. */
+    private static final String[] CARELESS_REMARKS = {
+            "looks fine.", "seems okay.", "is not great.", "is decent.", "could be better."};
+
+    /** What a careless critique says when it names no response at all. */
+    private static final String[] CARELESS_SUMMARIES = {
+            "Looks fine overall.", "Seems okay.", "Nothing stands out."};
+
+    /** Salts the careless stream so that it never shares draws with the main one. */
+    private static final long CARELESS_SALT = 0x1F83D9ABFB41BD6BL;
+
     /** Of the wrong samples, the share where the wrong top response ties with the best one. */
     private static final double WRONG_TIE_SHARE = 0.25;
 
@@ -87,6 +115,7 @@ public final class SimulatedJudge implements LlmBackend {
     private final double accuracy;
     private final double positionBias;
     private final double malformedRate;
+    private final double carelessRate;
     private final double scoreNoise;
     private final Duration latency;
     private final long seed;
@@ -99,6 +128,7 @@ public final class SimulatedJudge implements LlmBackend {
         this.accuracy = builder.accuracy;
         this.positionBias = builder.positionBias;
         this.malformedRate = builder.malformedRate;
+        this.carelessRate = builder.carelessRate;
         this.scoreNoise = builder.scoreNoise;
         this.latency = builder.latency;
         this.seed = builder.seed;
@@ -184,7 +214,7 @@ public final class SimulatedJudge implements LlmBackend {
     @Override
     public String toString() {
         return "SimulatedJudge[model=" + modelName + ", accuracy=" + accuracy + ", positionBias=" + positionBias
-                + ", malformedRate=" + malformedRate + ", scoreNoise=" + scoreNoise + ", latency=" + latency
+                + ", malformedRate=" + malformedRate + ", carelessRate=" + carelessRate + ", scoreNoise=" + scoreNoise + ", latency=" + latency
                 + ", seed=" + seed + ", scoreRange=" + range + ", groundTruth=" + groundTruth + "]";
     }
 
@@ -200,9 +230,15 @@ public final class SimulatedJudge implements LlmBackend {
             throw new BackendException("prompt has no fenced responses", null, false,
                     OptionalInt.empty(), Optional.empty());
         }
-        SplittableRandom random = new SplittableRandom(callSeed(request));
-        int[] scores = scores(presented, random);
-        String text = render(presented, scores, random);
+        long callSeed = callSeed(request);
+        SplittableRandom careless = new SplittableRandom(mix(callSeed ^ CARELESS_SALT));
+        String text;
+        if (carelessRate > 0 && careless.nextDouble() < carelessRate) {
+            text = renderCareless(presented, carelessScores(presented.size(), careless), careless);
+        } else {
+            SplittableRandom random = new SplittableRandom(callSeed);
+            text = render(presented, scores(presented, random), random);
+        }
 
         FinishReason finish = FinishReason.STOP;
         int stopAt = firstStop(text, request.sampling().stop());
@@ -330,6 +366,65 @@ public final class SimulatedJudge implements LlmBackend {
                     .append(assessment(scores[i], random)).append('\n');
         }
         out.append('\n');
+        return verdict(out, scores, malformed, malformation, random);
+    }
+
+    /**
+     * A careless sample's text: one or two generic principles, and a critique that names at most N-1
+     * responses (none for a single response) and quotes none.
+     */
+    private String renderCareless(List<String> presented, int[] scores, SplittableRandom random) {
+        boolean malformed = random.nextDouble() < malformedRate;
+        Malformation malformation = Malformation.values()[random.nextInt(Malformation.values().length)];
+
+        int count = 1 + random.nextInt(2);
+        int first = random.nextInt(GENERIC_PRINCIPLES.length);
+        int second = (first + 1 + random.nextInt(GENERIC_PRINCIPLES.length - 1)) % GENERIC_PRINCIPLES.length;
+        StringBuilder out = new StringBuilder("Specific Criteria:\n");
+        for (int p = 0; p < count; p++) {
+            String principle = GENERIC_PRINCIPLES[p == 0 ? first : second];
+            int colon = principle.indexOf(':');
+            out.append(p + 1).append(". ").append(principle, 0, colon).append(" (").append(100 / count)
+                    .append("%)").append(principle.substring(colon)).append('\n');
+        }
+        out.append("\nAnalysis:\n");
+        int n = presented.size();
+        int named = random.nextInt(n);
+        boolean[] skip = new boolean[n];
+        int skipped = 0;
+        while (skipped < n - named) {
+            int position = random.nextInt(n);
+            if (!skip[position]) {
+                skip[position] = true;
+                skipped++;
+            }
+        }
+        if (named == 0) {
+            out.append(CARELESS_SUMMARIES[random.nextInt(CARELESS_SUMMARIES.length)]).append('\n');
+        }
+        for (int i = 0; i < n; i++) {
+            if (!skip[i]) {
+                out.append("Response ").append(i + 1).append(' ')
+                        .append(CARELESS_REMARKS[random.nextInt(CARELESS_REMARKS.length)]).append('\n');
+            }
+        }
+        out.append('\n');
+        return verdict(out, scores, malformed, malformation, random);
+    }
+
+    /** Uniform over the upper 70% of the range, whatever the truth: scores a careless sample gives. */
+    private int[] carelessScores(int n, SplittableRandom random) {
+        int low = range.min() + (int) Math.round(0.3 * (range.max() - range.min()));
+        int[] scores = new int[n];
+        for (int i = 0; i < n; i++) {
+            scores[i] = low + random.nextInt(range.max() - low + 1);
+        }
+        return scores;
+    }
+
+    /** Appends the scores line, well-formed or broken as {@code malformation} says. */
+    private String verdict(StringBuilder out, int[] scores, boolean malformed, Malformation malformation,
+                           SplittableRandom random) {
         if (!malformed) {
             out.append("Scores: ").append(boxed(scores));
             return out.toString();
@@ -463,6 +558,7 @@ public final class SimulatedJudge implements LlmBackend {
         private double accuracy = 0.65;
         private double positionBias = 0;
         private double malformedRate = 0;
+        private double carelessRate = 0;
         private double scoreNoise = 1.0;
         private Duration latency = Duration.ZERO;
         private long seed = 0;
@@ -503,6 +599,19 @@ public final class SimulatedJudge implements LlmBackend {
          */
         public Builder malformedRate(double m) {
             this.malformedRate = probability("malformedRate", m);
+            return this;
+        }
+
+        /**
+         * The chance that one sample is careless: near-random scores (uncorrelated with the ground truth)
+         * and the text of a careless trajectory, with fewer, shorter, generic principles and a short
+         * critique that skips at least one response. Decided before, and independently of, position bias
+         * and accuracy; the other samples keep the configured accuracy. Default 0.
+         *
+         * @throws IllegalArgumentException if {@code r} is not in 0..1
+         */
+        public Builder carelessRate(double r) {
+            this.carelessRate = probability("carelessRate", r);
             return this;
         }
 

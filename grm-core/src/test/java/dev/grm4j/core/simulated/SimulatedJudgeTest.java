@@ -424,4 +424,163 @@ class SimulatedJudgeTest {
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("was 2");
         }
     }
+
+    @Nested
+    class CarelessSamples {
+
+        /** A careless text never states the regular criteria; a regular one always does. */
+        boolean careless(String text) {
+            return !text.contains("Instruction adherence (40%)");
+        }
+
+        ParseResult.Parsed parsed(String text, int n) {
+            ParseResult result = GrmOutputParser.of(ScoreRange.DEFAULT).parse(text, n, true);
+            assertThat(result).as(text).isInstanceOf(ParseResult.Parsed.class);
+            return (ParseResult.Parsed) result;
+        }
+
+        @Test
+        void the_share_of_careless_samples_is_within_three_points_of_the_knob() {
+            SimulatedJudge judge = SimulatedJudge.builder().groundTruth(GroundTruth.create().register(FOUR, 3))
+                    .carelessRate(0.4).seed(3).build();
+
+            int samples = 4000;
+            long careless = IntStream.range(0, samples)
+                    .filter(sample -> careless(judge.complete(prompt(FOUR, seeded(sample))).text())).count();
+
+            double share = careless / (double) samples;
+            System.out.printf("simulated judge: careless rate 0.40 -> measured %.4f%n", share);
+            assertThat(share).isCloseTo(0.4, within(0.03));
+        }
+
+        @Test
+        void careless_samples_rank_the_best_response_first_no_more_often_than_any_other() {
+            GroundTruth truth = GroundTruth.create().register(FOUR, 3);
+            SimulatedJudge judge = SimulatedJudge.builder().groundTruth(truth).accuracy(1.0).positionBias(0.5)
+                    .carelessRate(1.0).build();
+
+            int samples = 4000;
+            int[] strictlyFirst = new int[4];
+            for (int sample = 0; sample < samples; sample++) {
+                List<Integer> scores = scores(judge.complete(prompt(FOUR, seeded(sample))).text(), 4,
+                        ScoreRange.DEFAULT).orElseThrow();
+                for (int i = 0; i < 4; i++) {
+                    int candidate = i;
+                    if (IntStream.range(0, 4).allMatch(j -> j == candidate || scores.get(j) < scores.get(candidate))) {
+                        strictlyFirst[i]++;
+                    }
+                }
+            }
+
+            double best = strictlyFirst[3] / (double) samples;
+            System.out.printf("simulated judge: careless samples put the best strictly first %.4f, others %.4f %.4f %.4f%n",
+                    best, strictlyFirst[0] / (double) samples, strictlyFirst[1] / (double) samples,
+                    strictlyFirst[2] / (double) samples);
+            for (int i = 0; i < 3; i++) {
+                assertThat(best).isCloseTo(strictlyFirst[i] / (double) samples, within(0.04));
+            }
+            assertThat(best).isBetween(0.1, 0.3);
+        }
+
+        @Test
+        void careless_pairs_are_right_near_chance() {
+            SimulatedJudge judge = SimulatedJudge.builder().groundTruth(GroundTruth.create().register(TWO, 0))
+                    .accuracy(1.0).carelessRate(1.0).build();
+
+            int samples = 4000;
+            int correct = 0;
+            for (int sample = 0; sample < samples; sample++) {
+                List<Integer> scores = scores(judge.complete(prompt(TWO, seeded(sample))).text(), 2,
+                        ScoreRange.DEFAULT).orElseThrow();
+                correct += scores.get(0) > scores.get(1) ? 1 : 0;
+            }
+
+            // Uniform over 7 levels: a tie 1/7 of the time, else either side; 3/7 right.
+            assertThat(correct / (double) samples).isCloseTo(3.0 / 7, within(0.03));
+        }
+
+        @ParameterizedTest(name = "accuracy {0}")
+        @CsvSource({"0.65", "0.9"})
+        void the_other_samples_keep_the_configured_accuracy_and_their_exact_text(double accuracy) {
+            GroundTruth truth = GroundTruth.create().register(FOUR, 3);
+            SimulatedJudge plain = SimulatedJudge.builder().groundTruth(truth).accuracy(accuracy).build();
+            SimulatedJudge judge = SimulatedJudge.builder().groundTruth(truth).accuracy(accuracy)
+                    .carelessRate(0.4).build();
+
+            int careful = 0;
+            int correct = 0;
+            for (int sample = 0; sample < 6000; sample++) {
+                String text = judge.complete(prompt(FOUR, seeded(sample))).text();
+                if (careless(text)) {
+                    continue;
+                }
+                assertThat(text).isEqualTo(plain.complete(prompt(FOUR, seeded(sample))).text());
+                List<Integer> scores = scores(text, 4, ScoreRange.DEFAULT).orElseThrow();
+                careful++;
+                correct += IntStream.range(0, 3).allMatch(i -> scores.get(i) < scores.get(3)) ? 1 : 0;
+            }
+
+            assertThat(careful).isBetween(3400, 3800);
+            assertThat(correct / (double) careful).isCloseTo(accuracy, within(0.03));
+        }
+
+        @Test
+        void careless_text_has_fewer_shorter_generic_principles_and_a_short_critique_that_skips_a_response() {
+            SimulatedJudge judge = SimulatedJudge.builder().groundTruth(GroundTruth.create().register(FOUR, 3))
+                    .carelessRate(1.0).build();
+            SimulatedJudge regular = SimulatedJudge.builder().groundTruth(GroundTruth.create().register(FOUR, 3))
+                    .build();
+            Pattern mention = Pattern.compile("Response (\\d+)");
+
+            for (int sample = 0; sample < 300; sample++) {
+                String text = judge.complete(prompt(FOUR, seeded(sample))).text();
+                ParseResult.Parsed careless = parsed(text, 4);
+                ParseResult.Parsed careful = parsed(regular.complete(prompt(FOUR, seeded(sample))).text(), 4);
+
+                int shortestCareful = careful.principles().stream().mapToInt(p -> p.text().length()).min().orElseThrow();
+                assertThat(careless.principles()).hasSizeBetween(1, 2)
+                        .hasSizeLessThan(careful.principles().size())
+                        .allSatisfy(principle -> assertThat(principle.text()).hasSizeLessThan(shortestCareful));
+                assertThat(careless.critique().length()).isLessThan(careful.critique().length() / 3);
+                assertThat(careless.critique()).doesNotContain("It opens with", "def add");
+                Set<String> named = new HashSet<>();
+                Matcher matcher = mention.matcher(careless.critique());
+                while (matcher.find()) {
+                    named.add(matcher.group(1));
+                }
+                assertThat(named).as(text).hasSizeLessThan(4);
+            }
+        }
+
+        @Test
+        void a_careless_single_response_critique_names_no_response() {
+            SimulatedJudge judge = SimulatedJudge.builder().carelessRate(1.0).build();
+
+            String text = judge.complete(prompt(List.of("A lone response."), seeded(9))).text();
+
+            assertThat(parsed(text, 1).critique()).doesNotContain("Response");
+            assertThat(text).matches("(?s).*Scores: \\\\boxed\\{\\d+}\\z");
+        }
+
+        @Test
+        void careless_samples_are_deterministic_and_still_malformed_at_the_malformed_rate() {
+            SimulatedJudge judge = SimulatedJudge.builder().carelessRate(1.0).malformedRate(1.0).build();
+            SimulatedJudge again = SimulatedJudge.builder().carelessRate(1.0).malformedRate(1.0).build();
+
+            for (int sample = 0; sample < 100; sample++) {
+                String text = judge.complete(prompt(TWO, seeded(sample))).text();
+                assertThat(again.complete(prompt(TWO, seeded(sample))).text()).isEqualTo(text);
+                assertThat(GrmOutputParser.of(ScoreRange.DEFAULT).parse(text, 2, true))
+                        .as(text).isInstanceOf(ParseResult.Failed.class);
+            }
+        }
+
+        @Test
+        void the_knob_rejects_a_rate_outside_zero_to_one() {
+            assertThatThrownBy(() -> SimulatedJudge.builder().carelessRate(1.2))
+                    .hasMessageContainingAll("carelessRate", "1.2");
+            assertThatThrownBy(() -> SimulatedJudge.builder().carelessRate(Double.NaN))
+                    .hasMessageContainingAll("carelessRate", "NaN");
+        }
+    }
 }
