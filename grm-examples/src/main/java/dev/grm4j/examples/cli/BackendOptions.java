@@ -1,18 +1,24 @@
 package dev.grm4j.examples.cli;
 
 import dev.grm4j.core.SamplingOptions;
+import dev.grm4j.core.backend.BackendException;
 import dev.grm4j.core.backend.LangChain4jBackend;
 import dev.grm4j.core.backend.LlmBackend;
 import dev.grm4j.core.simulated.GroundTruth;
 import dev.grm4j.core.simulated.SimulatedJudge;
+import dev.grm4j.examples.llama.LlamaOptions;
+import dev.grm4j.examples.llama.ModelStoreException;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.langchain4j.model.openai.OpenAiChatRequestParameters;
 import picocli.CommandLine;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -33,21 +39,31 @@ final class BackendOptions {
     private static final String PLACEHOLDER_KEY = "no-key";
 
     private static final List<String> SIMULATED_ONLY =
-            List.of("--sim-accuracy", "--sim-position-bias", "--sim-malformed-rate", "--sim-latency-ms");
-    private static final List<String> OPENAI_ONLY = List.of("--base-url", "--model", "--api-key-env");
+            List.of("--sim-accuracy", "--sim-position-bias", "--sim-malformed-rate", "--sim-careless-rate",
+                    "--sim-latency-ms");
+    private static final List<String> OPENAI_ONLY = List.of("--base-url", "--api-key-env");
 
-    @Option(names = "--backend", required = true, paramLabel = "simulated|openai",
+    @Option(names = "--backend", paramLabel = "llama|openai|simulated",
             converter = BackendKind.Converter.class, completionCandidates = BackendKind.Names.class,
-            description = "Where the judgements come from: simulated (no model, for dry runs) "
-                    + "or openai (any OpenAI-compatible server).")
+            description = "Where the judgements come from: llama (a GGUF model run in process by llama.cpp), "
+                    + "openai (any OpenAI-compatible server) or simulated (no model, for dry runs). "
+                    + "Default: openai with --base-url, llama without.")
     BackendKind backend;
 
     @Option(names = "--base-url", paramLabel = "URL",
             description = "openai: the server's endpoint, e.g. http://127.0.0.1:8000/v1.")
     String baseUrl;
 
-    @Option(names = "--model", paramLabel = "NAME", description = "openai: the model name to request.")
+    @Option(names = "--model", paramLabel = "NAME|FILE",
+            description = "openai: the model name to request. llama: the GGUF file to run; without it the "
+                    + "default model is downloaded once into the model store (see --model-url).")
     String model;
+
+    @Mixin
+    LlamaOptions llama;
+
+    /** The backend {@link #open} opened, for commands that call it directly. */
+    private LlmBackend opened;
 
     @Option(names = "--api-key-env", paramLabel = "VAR",
             description = "openai: the environment variable holding the API key; "
@@ -75,6 +91,11 @@ final class BackendOptions {
             description = "simulated: the chance of writing output the parser rejects (default: ${DEFAULT-VALUE}).")
     double simMalformedRate;
 
+    @Option(names = "--sim-careless-rate", paramLabel = "R", defaultValue = "0",
+            description = "simulated: the chance of a careless sample: near-random scores, generic principles, "
+                    + "a critique that skips a response; what a meta RM filters out (default: ${DEFAULT-VALUE}).")
+    double simCarelessRate;
+
     @Option(names = "--sim-latency-ms", paramLabel = "L", defaultValue = "0",
             description = "simulated: milliseconds each call takes (default: ${DEFAULT-VALUE}).")
     long simLatencyMs;
@@ -86,20 +107,34 @@ final class BackendOptions {
      * @throws ParameterException naming the option at fault; picocli turns it into exit code 2
      */
     Judge open(CommandLine command, Function<String, String> environment) {
+        if (backend == null) {
+            backend = baseUrl != null ? BackendKind.OPENAI : BackendKind.LLAMA;
+        }
         check(command);
         SamplingOptions sampling = SamplingOptions.greedy().withMaxOutputTokens(maxTokens).withSeed(seed);
+        if (backend == BackendKind.LLAMA) {
+            try {
+                opened = llama.open(model == null ? null : Path.of(model), command.getErr(),
+                        LlamaOptions.stderrIsTerminal());
+            } catch (ModelStoreException | BackendException e) {
+                throw usage(command, e.getMessage());
+            }
+            return Judge.remote(opened, sampling, seed, null);
+        }
         if (backend == BackendKind.SIMULATED) {
             GroundTruth truth = GroundTruth.create();
             LlmBackend judge = SimulatedJudge.builder()
                     .accuracy(simAccuracy)
                     .positionBias(simPositionBias)
                     .malformedRate(simMalformedRate)
+                    .carelessRate(simCarelessRate)
                     .latency(Duration.ofMillis(simLatencyMs))
                     .seed(seed)
                     .groundTruth(truth)
                     .build();
             command.getErr().println(SIMULATED_NOTE);
             command.getErr().flush();
+            opened = judge;
             return Judge.simulated(judge, sampling, seed, truth);
         }
         String key = apiKey(command, environment);
@@ -113,7 +148,13 @@ final class BackendOptions {
         LlmBackend llm = LangChain4jBackend.builder(chatModel)
                 .parameters(BackendOptions::openAiParameters)
                 .build();
+        opened = llm;
         return Judge.remote(llm, sampling, seed, apiKeyEnv == null ? null : key);
+    }
+
+    /** The backend the last {@link #open} call opened (the judge's), or null before it. */
+    LlmBackend llm() {
+        return opened;
     }
 
     private static OpenAiChatRequestParameters openAiParameters(SamplingOptions sampling) {
@@ -130,11 +171,28 @@ final class BackendOptions {
         if (maxTokens <= 0) {
             throw usage(command, "--max-tokens must be > 0, was " + maxTokens);
         }
+        if (backend != BackendKind.LLAMA) {
+            rejectMatched(command, LlamaOptions.NAMES, "--backend llama");
+        }
+        if (backend == BackendKind.LLAMA) {
+            rejectMatched(command, SIMULATED_ONLY, "--backend simulated");
+            rejectMatched(command, OPENAI_ONLY, "--backend openai");
+            String problem = llama.problem();
+            if (problem != null) {
+                throw usage(command, problem);
+            }
+            if (model != null && !Files.isRegularFile(Path.of(model))) {
+                throw usage(command, "--model: with --backend llama, a GGUF file; not found: " + model);
+            }
+            return;
+        }
         if (backend == BackendKind.SIMULATED) {
             rejectMatched(command, OPENAI_ONLY, "--backend openai");
+            rejectMatched(command, List.of("--model"), "--backend openai or llama");
             requireProbability(command, "--sim-accuracy", simAccuracy);
             requireProbability(command, "--sim-position-bias", simPositionBias);
             requireProbability(command, "--sim-malformed-rate", simMalformedRate);
+            requireProbability(command, "--sim-careless-rate", simCarelessRate);
             if (simLatencyMs < 0) {
                 throw usage(command, "--sim-latency-ms must be >= 0, was " + simLatencyMs);
             }
@@ -200,7 +258,7 @@ final class BackendOptions {
 
     /** The judges {@code --backend} can name, spelled in lower case on the command line. */
     enum BackendKind {
-        SIMULATED, OPENAI;
+        SIMULATED, OPENAI, LLAMA;
 
         String optionValue() {
             return name().toLowerCase(Locale.ROOT);
@@ -214,7 +272,7 @@ final class BackendOptions {
                         return kind;
                     }
                 }
-                throw new CommandLine.TypeConversionException("expected simulated or openai, was '" + value + "'");
+                throw new CommandLine.TypeConversionException("expected simulated or openai or llama, was '" + value + "'");
             }
         }
 

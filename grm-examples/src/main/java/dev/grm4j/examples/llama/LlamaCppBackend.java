@@ -1,0 +1,536 @@
+package dev.grm4j.examples.llama;
+
+import de.kherud.llama.InferenceParameters;
+import de.kherud.llama.LlamaIterator;
+import de.kherud.llama.LlamaModel;
+import de.kherud.llama.LlamaOutput;
+import de.kherud.llama.ModelParameters;
+import de.kherud.llama.Pair;
+import dev.grm4j.core.Message;
+import dev.grm4j.core.SamplingOptions;
+import dev.grm4j.core.ScoreRange;
+import dev.grm4j.core.TokenUsage;
+import dev.grm4j.core.backend.BackendException;
+import dev.grm4j.core.backend.Completion;
+import dev.grm4j.core.backend.CompletionRequest;
+import dev.grm4j.core.backend.FinishReason;
+import dev.grm4j.core.backend.LlmBackend;
+import dev.grm4j.core.prompt.Fences;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * A backend that runs a GGUF model in process on llama.cpp (through java-llama.cpp, {@code de.kherud:llama}):
+ * no server, no network.
+ *
+ * {@snippet :
+ * try (LlamaCppBackend backend = LlamaCppBackend.builder(Path.of("qwen2.5-1.5b-instruct-q4_k_m.gguf")).build()) {
+ *     PointwiseGrm grm = PointwiseGrm.builder(backend).build();
+ *     Reward reward = grm.reward(GrmRequest.of("What is 2 + 2?", "4", "5"));
+ * }
+ * }
+ *
+ * <p><b>The prompt.</b> The messages are rendered with the model's own chat template (from its GGUF
+ * file), and the rendered text is what the engine completes.
+ *
+ * <p><b>The grammar.</b> When the last user message fences N candidate responses (a GRM prompt, see
+ * {@link Fences}), the output is constrained by a GBNF grammar to the GRM layout with exactly N integer
+ * scores in the configured range: criteria lines, one analysis line per response, then
+ * {@code Scores: \boxed{s1, ..., sN}}. Every free-text run is bounded, and the bounds are fitted to the
+ * call's output budget (at one character per token), so even a small model finishes within the budget
+ * with an answer the parser accepts. Where the vocabulary spells common non-ASCII characters with
+ * several (byte) tokens, the free text is limited to printable ASCII so that the bound holds. A prompt
+ * without fences is completed without a grammar.
+ *
+ * <p><b>Sampling.</b> Temperature (0 = greedy), seed and stop sequences are passed to the engine, and the
+ * output budget becomes its token limit, cut to what the context leaves after the prompt. An answer
+ * stopped by the limit comes back with {@link FinishReason#LENGTH}. Token usage is counted with the
+ * model's tokenizer: the prompt exactly (without the BOS token), the output as the pieces the engine
+ * streamed (the end-of-text token included; a character made of several byte tokens is one piece).
+ *
+ * <p><b>Concurrency.</b> One model, one engine slot: calls are <em>serialized</em> by a fair lock, in
+ * the order they arrive. Thread-safe; concurrent callers wait their turn. The engine keeps the
+ * previous prompt's cache, so the k samples of one request (which share everything before the
+ * responses) reuse the shared prefix when they run back to back. {@link #completeAsync} queues the call
+ * on one dedicated daemon thread; cancelling its future drops a queued call and stops a running one at
+ * the next token.
+ *
+ * <p><b>Closing</b> waits for the running call, fails the queued ones with a {@link BackendException}
+ * and frees the model. The engine may leave a native thread running after that (java-llama.cpp issue
+ * 116): a command line program must end with {@link System#exit(int)}.
+ */
+public final class LlamaCppBackend implements LlmBackend, AutoCloseable {
+
+    /** Enough for the GRM prompt and a 2048-token answer with a few long responses. */
+    public static final int DEFAULT_CONTEXT_SIZE = 8192;
+    public static final int DEFAULT_MAX_CRITERIA = 6;
+    public static final int DEFAULT_CRITERION_CHARS = 200;
+    public static final int DEFAULT_ANALYSIS_CHARS = 1500;
+
+    private final LlamaModel model;
+    private final String modelName;
+    private final int contextSize;
+    private final ScoreRange scoreRange;
+    private final boolean constrain;
+    private final int maxCriteria;
+    private final int criterionChars;
+    private final int analysisChars;
+    private final boolean asciiText;
+    private final ReentrantLock lock = new ReentrantLock(true);
+    private final AsyncQueue queue;
+    private volatile boolean closed;
+
+    private LlamaCppBackend(Builder builder, LlamaModel model) {
+        this.model = model;
+        this.modelName = builder.modelName;
+        this.contextSize = builder.contextSize;
+        this.scoreRange = builder.scoreRange;
+        this.constrain = builder.constrain;
+        this.maxCriteria = builder.maxCriteria;
+        this.criterionChars = builder.criterionChars;
+        this.analysisChars = builder.analysisChars;
+        this.asciiText = tokensPerCharacter(model) > 1;
+        this.queue = new AsyncQueue("grm4j-llama-" + modelName);
+    }
+
+    /**
+     * A builder for a backend on the GGUF file {@code modelFile}.
+     *
+     * @throws NullPointerException if {@code modelFile} is null
+     */
+    public static Builder builder(Path modelFile) {
+        return new Builder(modelFile);
+    }
+
+    /**
+     * Renders the messages with the model's chat template and completes them under the GRM grammar.
+     * Blocks while other calls run (calls are serialized).
+     *
+     * @throws BackendException if the backend is closed, the prompt does not fit the context, or the
+     *                          engine fails; none of these is retriable
+     */
+    @Override
+    public Completion complete(CompletionRequest request) {
+        Objects.requireNonNull(request, "request");
+        return run(request, () -> false);
+    }
+
+    /**
+     * Queues the call on this backend's one daemon thread. The future fails with a
+     * {@link BackendException} as {@link #complete} would throw it, and when the backend is closed
+     * before the call ran.
+     */
+    @Override
+    public CompletableFuture<Completion> completeAsync(CompletionRequest request) {
+        Objects.requireNonNull(request, "request");
+        CompletableFuture<Completion> future = new CompletableFuture<>();
+        if (!queue.submit(future, () -> {
+            if (!future.isDone()) {
+                try {
+                    future.complete(run(request, future::isCancelled));
+                } catch (RuntimeException | Error e) {
+                    future.completeExceptionally(e);
+                }
+            }
+        })) {
+            future.completeExceptionally(closedException());
+        }
+        return future;
+    }
+
+    /** The model file's name without {@code .gguf}, unless the builder named it. */
+    @Override
+    public String modelName() {
+        return modelName;
+    }
+
+    /** The scores the grammar allows. */
+    public ScoreRange scoreRange() {
+        return scoreRange;
+    }
+
+    /**
+     * The model's chat template applied to {@code messages}, ending with the assistant's turn opener:
+     * the text the engine completes.
+     *
+     * @throws BackendException if the backend is closed
+     */
+    public String render(List<Message> messages) {
+        Objects.requireNonNull(messages, "messages");
+        lock.lock();
+        try {
+            requireOpen();
+            return applyTemplate(messages);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits for the running call, fails the queued ones and frees the model. Idempotent. The JVM may
+     * still not exit by itself afterwards (see the class comment).
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        queue.close(this::closedException);
+        lock.lock();
+        try {
+            model.close();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "LlamaCppBackend[" + modelName + ", context " + contextSize + "]";
+    }
+
+    private Completion run(CompletionRequest request, BooleanSupplier cancelled) {
+        lock.lock();
+        try {
+            requireOpen();
+            return generate(request, cancelled);
+        } catch (BackendException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new BackendException("llama.cpp failed: " + e.getMessage(), e, false, OptionalInt.empty(),
+                    Optional.empty());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Completion generate(CompletionRequest request, BooleanSupplier cancelled) {
+        String prompt = applyTemplate(request.messages());
+        int promptTokens = model.encode(prompt).length;
+        int room = contextSize - promptTokens - 1;
+        if (room < 1) {
+            throw new BackendException("prompt of " + promptTokens + " tokens does not fit the context of "
+                    + contextSize + " tokens; raise the context size", null, false, OptionalInt.empty(),
+                    Optional.empty());
+        }
+        SamplingOptions sampling = request.sampling();
+        int limit = Math.min(sampling.maxOutputTokens(), room);
+        InferenceParameters parameters = new InferenceParameters(prompt)
+                .setNPredict(limit)
+                .setTemperature((float) sampling.temperature())
+                .setCachePrompt(true);
+        if (sampling.seed().isPresent()) {
+            parameters.setSeed(engineSeed(sampling.seed().getAsLong()));
+        }
+        if (!sampling.stop().isEmpty()) {
+            parameters.setStopStrings(sampling.stop().toArray(String[]::new));
+        }
+        GrmGrammar grammar = grammarFor(request.messages(), limit);
+        if (grammar != null) {
+            parameters.setGrammar(grammar.gbnf());
+        }
+
+        StringBuilder text = new StringBuilder();
+        int pieces = 0;
+        LlamaIterator tokens = model.generate(parameters).iterator();
+        while (tokens.hasNext()) {
+            if (cancelled.getAsBoolean()) {
+                tokens.cancel();
+                throw new BackendException("call cancelled", null, false, OptionalInt.empty(), Optional.empty());
+            }
+            LlamaOutput output = tokens.next();
+            text.append(output.text);
+            if (tokens.hasNext()) {
+                pieces++; // the last output only carries the stop; every other one is a generated token
+            }
+        }
+        String answer = text.toString();
+        FinishReason finish = finishReason(answer, pieces, limit, grammar != null, !sampling.stop().isEmpty());
+        int outputTokens = finish == FinishReason.LENGTH ? limit : pieces;
+        return new Completion(answer, TokenUsage.of(promptTokens, outputTokens), finish);
+    }
+
+    /**
+     * Under the grammar a finished answer ends with the box's closing brace, so anything else stopped
+     * early: at a stop sequence if there were any, otherwise at the limit. Without a grammar, the pieces
+     * (a lower bound on tokens) or the re-tokenized text reaching the limit means the limit stopped it.
+     */
+    private FinishReason finishReason(String answer, int pieces, int limit, boolean grammar, boolean stops) {
+        if (grammar) {
+            return GrmGrammar.isComplete(answer) || stops ? FinishReason.STOP : FinishReason.LENGTH;
+        }
+        if (pieces >= limit) {
+            return FinishReason.LENGTH;
+        }
+        return !stops && model.encode(answer).length >= limit ? FinishReason.LENGTH : FinishReason.STOP;
+    }
+
+    /** The grammar for a GRM prompt, fitted to the budget, or null when the prompt fences no responses. */
+    private GrmGrammar grammarFor(List<Message> messages, int limit) {
+        if (!constrain) {
+            return null;
+        }
+        for (int i = messages.size() - 1; i >= 0; i--) {
+            Message message = messages.get(i);
+            if (message.role() == Message.Role.USER) {
+                int n = Fences.extract(message.content()).size();
+                return n == 0 ? null
+                        : GrmGrammar.fitted(n, scoreRange, maxCriteria, criterionChars, analysisChars, asciiText,
+                        limit);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The chat template wants one system text and alternating turns: system messages are joined, in
+     * order, and the others keep their order.
+     */
+    private String applyTemplate(List<Message> messages) {
+        List<String> system = new ArrayList<>();
+        List<Pair<String, String>> turns = new ArrayList<>();
+        for (Message message : messages) {
+            switch (message.role()) {
+                case SYSTEM -> system.add(message.content());
+                case USER -> turns.add(new Pair<>("user", message.content()));
+                case ASSISTANT -> turns.add(new Pair<>("assistant", message.content()));
+            }
+        }
+        // setMessages alone leaves the prompt empty (GRM-NOTES section 4): render, then complete the text.
+        InferenceParameters chat = new InferenceParameters("")
+                .setMessages(system.isEmpty() ? null : String.join("\n\n", system), turns);
+        return model.applyTemplate(chat);
+    }
+
+    /**
+     * The most tokens the vocabulary spends on one of three common non-ASCII characters: 1 where it
+     * has them as tokens, 2 to 4 where it falls back to byte tokens.
+     */
+    private static int tokensPerCharacter(LlamaModel model) {
+        int base = model.encode("a").length;
+        int most = 1;
+        for (String probe : List.of("\u00e9", "\u4e2d", "\u2014")) {
+            most = Math.max(most, model.encode("a" + probe).length - base);
+        }
+        return most;
+    }
+
+    /** llama.cpp reads the seed as 32 bits, and 0xFFFFFFFF as "pick one at random". */
+    static int engineSeed(long seed) {
+        int folded = (int) (seed ^ (seed >>> 32));
+        return folded == -1 ? Integer.MAX_VALUE : folded;
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw closedException();
+        }
+    }
+
+    private BackendException closedException() {
+        return new BackendException("backend is closed: " + modelName, null, false, OptionalInt.empty(),
+                Optional.empty());
+    }
+
+    /** Configures a {@link LlamaCppBackend}; each setter checks its argument. Not thread-safe. */
+    public static final class Builder {
+
+        private final Path modelFile;
+        private String modelName;
+        private int contextSize = DEFAULT_CONTEXT_SIZE;
+        private int threads;
+        private ScoreRange scoreRange = ScoreRange.DEFAULT;
+        private boolean constrain = true;
+        private int maxCriteria = DEFAULT_MAX_CRITERIA;
+        private int criterionChars = DEFAULT_CRITERION_CHARS;
+        private int analysisChars = DEFAULT_ANALYSIS_CHARS;
+
+        private Builder(Path modelFile) {
+            this.modelFile = Objects.requireNonNull(modelFile, "modelFile");
+            String file = modelFile.getFileName() == null ? modelFile.toString() : modelFile.getFileName().toString();
+            this.modelName = file.toLowerCase(Locale.ROOT).endsWith(".gguf")
+                    ? file.substring(0, file.length() - ".gguf".length()) : file;
+        }
+
+        /** The name recorded in judgements; the file name without {@code .gguf} by default. */
+        public Builder modelName(String modelName) {
+            Objects.requireNonNull(modelName, "modelName");
+            if (modelName.isBlank()) {
+                throw new IllegalArgumentException("modelName is blank");
+            }
+            this.modelName = modelName;
+            return this;
+        }
+
+        /** Prompt plus output, in tokens; {@value #DEFAULT_CONTEXT_SIZE} by default. */
+        public Builder contextSize(int contextSize) {
+            if (contextSize < 256) {
+                throw new IllegalArgumentException("contextSize must be >= 256, was " + contextSize);
+            }
+            this.contextSize = contextSize;
+            return this;
+        }
+
+        /** CPU threads for generation; all cores by default (llama.cpp's choice). */
+        public Builder threads(int threads) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("threads must be >= 1, was " + threads);
+            }
+            this.threads = threads;
+            return this;
+        }
+
+        /** The scores the grammar allows; 1..10 by default. Use the judge's range. */
+        public Builder scoreRange(ScoreRange scoreRange) {
+            Objects.requireNonNull(scoreRange, "scoreRange");
+            if (scoreRange.levels() > GrmGrammar.MAX_LEVELS) {
+                throw new IllegalArgumentException("scoreRange must have at most " + GrmGrammar.MAX_LEVELS
+                        + " levels, was " + scoreRange);
+            }
+            this.scoreRange = scoreRange;
+            return this;
+        }
+
+        /**
+         * Whether GRM prompts are completed under the GRM grammar; true by default. Turn it off to see
+         * what the model writes unconstrained.
+         */
+        public Builder constrainOutput(boolean constrain) {
+            this.constrain = constrain;
+            return this;
+        }
+
+        /**
+         * Caps on the grammar's free text: criteria lines (1..9), characters per criterion and per
+         * response's analysis line. The budget of each call may lower the character caps further.
+         */
+        public Builder grammarLimits(int maxCriteria, int criterionChars, int analysisChars) {
+            if (maxCriteria < 1 || maxCriteria > 9) {
+                throw new IllegalArgumentException("maxCriteria must be in 1..9, was " + maxCriteria);
+            }
+            if (criterionChars < 1 || analysisChars < 1) {
+                throw new IllegalArgumentException("criterionChars and analysisChars must be >= 1, were "
+                        + criterionChars + " and " + analysisChars);
+            }
+            this.maxCriteria = maxCriteria;
+            this.criterionChars = criterionChars;
+            this.analysisChars = analysisChars;
+            return this;
+        }
+
+        /**
+         * Loads the model.
+         *
+         * @throws BackendException if the file is missing or not a model llama.cpp can load, or the
+         *                          engine's native library does not load on this platform
+         */
+        public LlamaCppBackend build() {
+            if (!Files.isRegularFile(modelFile)) {
+                throw failure("model file not found: " + modelFile, null);
+            }
+            try {
+                Natives.load();
+            } catch (LinkageError e) {
+                throw failure("llama.cpp's native library does not load on this platform ("
+                        + System.getProperty("os.name") + ", " + System.getProperty("os.arch") + "): " + e.getMessage(), e);
+            }
+            ModelParameters parameters = new ModelParameters()
+                    .setModel(modelFile.toAbsolutePath().toString())
+                    .setCtxSize(contextSize)
+                    .setParallel(1)
+                    .disableContextShift()
+                    .disableLog();
+            if (threads > 0) {
+                parameters.setThreads(threads).setThreadsBatch(threads);
+            }
+            LlamaModel model;
+            try {
+                model = new LlamaModel(parameters);
+            } catch (RuntimeException e) {
+                throw failure("llama.cpp cannot load " + modelFile + ": " + e.getMessage(), e);
+            }
+            return new LlamaCppBackend(this, model);
+        }
+
+        private static BackendException failure(String message, Throwable cause) {
+            return new BackendException(message, cause, false, OptionalInt.empty(), Optional.empty());
+        }
+    }
+
+    /**
+     * The one daemon thread behind {@link #completeAsync}, with a queue that {@link #close} can fail:
+     * an executor's shutdownNow would drop the queued futures without completing them.
+     */
+    private static final class AsyncQueue {
+
+        private final ArrayDeque<Task> tasks = new ArrayDeque<>();
+        private final String threadName;
+        private Thread worker;
+        private boolean closed;
+
+        AsyncQueue(String threadName) {
+            this.threadName = threadName;
+        }
+
+        /** False when closed. */
+        synchronized boolean submit(CompletableFuture<?> future, Runnable body) {
+            if (closed) {
+                return false;
+            }
+            tasks.addLast(new Task(future, body));
+            if (worker == null) {
+                worker = new Thread(this::work, threadName);
+                worker.setDaemon(true);
+                worker.start();
+            }
+            notifyAll();
+            return true;
+        }
+
+        synchronized void close(Supplier<? extends RuntimeException> failure) {
+            closed = true;
+            for (Task task : tasks) {
+                task.future.completeExceptionally(failure.get());
+            }
+            tasks.clear();
+            notifyAll();
+        }
+
+        private void work() {
+            while (true) {
+                Task task;
+                synchronized (this) {
+                    while (tasks.isEmpty() && !closed) {
+                        try {
+                            wait();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return;
+                        }
+                    }
+                    if (tasks.isEmpty()) {
+                        return;
+                    }
+                    task = tasks.removeFirst();
+                }
+                task.body.run();
+            }
+        }
+
+        private record Task(CompletableFuture<?> future, Runnable body) {
+        }
+    }
+}
