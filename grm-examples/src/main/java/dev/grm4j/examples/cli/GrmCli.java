@@ -22,7 +22,7 @@ import java.util.function.Function;
  */
 @Command(name = "grm",
         description = "Generative reward modeling (DeepSeek-GRM): principles, a critique and one score per response.",
-        subcommands = {ScoreCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {ScoreCommand.class, EvalCommand.class, BenchCommand.class, SimServerCommand.class, ServeCommand.class, RftCommand.class, TrainMetaRmCommand.class, CommandLine.HelpCommand.class},
         usageHelpAutoWidth = true)
 public final class GrmCli implements Runnable {
 
