@@ -2,6 +2,8 @@ package dev.grm4j.examples.cli;
 
 import dev.grm4j.core.SamplingOptions;
 import dev.grm4j.examples.serve.RewardServer;
+import dev.grm4j.metarm.LogisticMetaRm;
+import dev.grm4j.metarm.MetaGuidedVoting;
 import dev.grm4j.voting.VotingGrm;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -14,13 +16,14 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /** {@code grm serve}: the reward server, until the process is told to stop. */
 @Command(name = "serve",
         description = {"Serves rewards over HTTP: POST /get_reward (OpenRLHF's remote reward contract), "
-                + "POST /v1/score (the full vote), GET /health, GET /metrics.",
+                + "POST /v1/score (the full vote), POST /v1/spct-reward (the SPCT rule reward), GET /health, GET /metrics.",
                 "Stops gracefully on SIGTERM or Ctrl-C: requests in flight are answered first."},
         usageHelpAutoWidth = true)
 final class ServeCommand implements Callable<Integer> {
@@ -52,6 +55,11 @@ final class ServeCommand implements Callable<Integer> {
             description = "Larger request bodies get 413 (default: ${DEFAULT-VALUE}).")
     private int maxBodyMb;
 
+    @Option(names = "--meta", paramLabel = "MODEL.json",
+            description = "A meta RM trained by grm train-metarm: only the top half of each vote's samples, "
+                    + "by meta score, vote (MetaRM@k).")
+    private Path meta;
+
     @Mixin
     private BackendOptions backend;
 
@@ -66,8 +74,16 @@ final class ServeCommand implements Callable<Integer> {
         VotingGrm voting = VotingGrm.builder(judge.grm()).k(k).seed(backend.seed).maxConcurrency(maxConcurrency)
                 .sampling(SamplingOptions.sampled(SamplingOptions.PAPER_TEMPERATURE).withMaxOutputTokens(backend.maxTokens))
                 .build();
-        RewardServer server = RewardServer.builder(voting).host(host).port(port).maxBodyBytes(maxBodyMb * 1024L * 1024L)
-                .build();
+        RewardServer.Builder builder = RewardServer.builder(voting).host(host).port(port)
+                .maxBodyBytes(maxBodyMb * 1024L * 1024L);
+        if (meta != null) {
+            try {
+                builder.guidedBy(MetaGuidedVoting.builder(voting, LogisticMetaRm.load(meta)).seed(backend.seed).build());
+            } catch (IOException | RuntimeException e) {
+                throw new ParameterException(command, "--meta: cannot load " + meta + ": " + e.getMessage());
+            }
+        }
+        RewardServer server = builder.build();
         PrintWriter err = command.getErr();
         try {
             server.start();

@@ -7,6 +7,8 @@ import dev.grm4j.core.Message;
 import dev.grm4j.core.Outcome;
 import dev.grm4j.core.Principle;
 import dev.grm4j.core.ScoreRange;
+import dev.grm4j.core.prompt.Fences;
+import dev.grm4j.principles.SpctReward;
 import dev.grm4j.voting.VoteResult;
 import dev.grm4j.voting.VotingGrm;
 
@@ -17,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /** What each endpoint does with a parsed body: validate, vote, and shape the answer. */
 final class Handlers {
@@ -26,10 +29,16 @@ final class Handlers {
     }
 
     private final VotingGrm voting;
+    private final Function<GrmRequest, CompletableFuture<VoteResult>> voter;
     private final Metrics metrics;
 
-    Handlers(VotingGrm voting, Metrics metrics) {
+    /**
+     * @param voter votes one request: the voting model itself, or a meta RM guiding it; either way
+     *              every call goes through {@code voting}'s shared limit
+     */
+    Handlers(VotingGrm voting, Function<GrmRequest, CompletableFuture<VoteResult>> voter, Metrics metrics) {
         this.voting = voting;
+        this.voter = voter;
         this.metrics = metrics;
     }
 
@@ -74,7 +83,9 @@ final class Handlers {
             requests.add(request.build());
             judged.add(i);
         }
-        return voting.voteAllAsync(requests).thenApply(results -> {
+        List<CompletableFuture<VoteResult>> votes = requests.stream().map(voter).toList();
+        return CompletableFuture.allOf(votes.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            List<VoteResult> results = votes.stream().map(CompletableFuture::join).toList();
             results.forEach(metrics::vote);
             ScoreRange range = voting.grm().scoreRange();
             List<Double> rewards = new ArrayList<>();
@@ -146,13 +157,60 @@ final class Handlers {
         } catch (IllegalArgumentException e) {
             throw new BadRequest(e.getMessage());
         }
-        return voting.voteAsync(built).thenApply(result -> {
+        return voter.apply(built).thenApply(result -> {
             metrics.vote(result);
             Map<String, Object> answer = describe(result);
             return result.isVoted() ? new Answer(200, answer) : new Answer(503, Map.of("error", Map.of(
                     "message", result.status() + ": " + result.failure().orElse(""), "type", "no_quorum"),
                     "result", answer));
         });
+    }
+
+    /**
+     * The SPCT rule reward (paper Eq. 11) for rollouts of a GRM being trained, in OpenRLHF's shape:
+     * each query is the GRM prompt (as grm4j rendered it, responses fenced) followed by the GRM's
+     * output, and each label is the index of the best response (or the true score for one response).
+     */
+    Answer spctReward(JsonNode body) {
+        JsonFields.onlyKnown(body, Set.of("query", "prompts", "labels"));
+        List<String> queries = JsonFields.strings(body, "query", false);
+        List<String> prompts = JsonFields.strings(body, "prompts", false);
+        List<String> labels = JsonFields.strings(body, "labels", false);
+        if (queries == null || prompts == null || labels == null) {
+            throw new BadRequest("query, prompts and labels are required arrays of strings of equal length");
+        }
+        requireSameLength("prompts", prompts, queries.size());
+        requireSameLength("labels", labels, queries.size());
+        ScoreRange range = voting.grm().scoreRange();
+        List<Double> rewards = new ArrayList<>();
+        List<Double> scores = new ArrayList<>();
+        for (int i = 0; i < queries.size(); i++) {
+            int responses = Fences.extract(prompts.get(i)).size();
+            if (responses == 0) {
+                throw new BadRequest("prompts[" + i + "] has no fenced responses: send the GRM prompt as grm4j rendered it");
+            }
+            int label;
+            try {
+                label = Integer.parseInt(labels.get(i).strip());
+            } catch (NumberFormatException e) {
+                throw new BadRequest("labels[" + i + "] must be an integer (the best response's index, or the true "
+                        + "score for one response), was '" + labels.get(i) + "'");
+            }
+            if (responses > 1 && (label < 0 || label >= responses)) {
+                throw new BadRequest("labels[" + i + "] must be a response index in 0.." + (responses - 1) + ", was " + label);
+            }
+            int index = i;
+            String rollout = Rollouts.response(queries.get(i), prompts.get(i)).orElseThrow(() -> new BadRequest(
+                    "query[" + index + "] does not start with prompts[" + index + "]"));
+            int reward = SpctReward.of(rollout, responses, label, range, true);
+            rewards.add((double) reward);
+            scores.add(reward > 0 ? 1.0 : 0.0);
+        }
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("rewards", rewards);
+        answer.put("scores", scores);
+        answer.put("extra_logs", Map.of());
+        return new Answer(200, answer);
     }
 
     Answer health() {

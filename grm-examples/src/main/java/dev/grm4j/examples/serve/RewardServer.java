@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.grm4j.metarm.MetaGuidedVoting;
+import dev.grm4j.metarm.MetaVoteResult;
 import dev.grm4j.voting.VotingGrm;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +29,7 @@ import java.util.function.Function;
 
 /**
  * The reward server behind {@code grm serve}: OpenRLHF's {@code POST /get_reward}, the native
- * {@code POST /v1/score}, {@code GET /health} and {@code GET /metrics}, over one {@link VotingGrm},
+ * {@code POST /v1/score}, the SPCT rule reward {@code POST /v1/spct-reward}, {@code GET /health} and {@code GET /metrics}, over one {@link VotingGrm},
  * so that every request shares its limit on calls in flight: rollouts that arrive together are
  * scored together.
  *
@@ -56,7 +58,8 @@ public final class RewardServer implements AutoCloseable {
 
     private RewardServer(Builder builder) {
         this.voting = builder.voting;
-        this.handlers = new Handlers(voting, metrics);
+        this.handlers = new Handlers(voting, builder.guided == null ? voting::voteAsync
+                : request -> builder.guided.voteAsync(request).thenApply(MetaVoteResult::vote), metrics);
         this.host = builder.host;
         this.requestedPort = builder.port;
         this.maxBodyBytes = builder.maxBodyBytes;
@@ -82,6 +85,7 @@ public final class RewardServer implements AutoCloseable {
         server.setExecutor(executor);
         route("/get_reward", "POST", body -> handlers.getReward(parse(body)));
         route("/v1/score", "POST", body -> handlers.score(parse(body)));
+        route("/v1/spct-reward", "POST", body -> CompletableFuture.completedFuture(handlers.spctReward(parse(body))));
         route("/health", "GET", body -> CompletableFuture.completedFuture(handlers.health()));
         route("/metrics", "GET", body -> CompletableFuture.completedFuture(new Handlers.Answer(200, metrics.snapshot())));
         server.start();
@@ -219,6 +223,7 @@ public final class RewardServer implements AutoCloseable {
         private long maxBodyBytes = 10L * 1024 * 1024;
         private Duration retryAfter = Duration.ofSeconds(5);
         private Duration grace = Duration.ofSeconds(30);
+        private MetaGuidedVoting guided;
 
         private Builder(VotingGrm voting) {
             this.voting = Objects.requireNonNull(voting, "voting");
@@ -251,6 +256,18 @@ public final class RewardServer implements AutoCloseable {
         /** The Retry-After sent with 503s; 5 s by default. */
         public Builder retryAfter(Duration retryAfter) {
             this.retryAfter = Objects.requireNonNull(retryAfter, "retryAfter");
+            return this;
+        }
+
+        /**
+         * Lets a meta RM choose which samples vote (MetaRM@k); {@code guided} must wrap the same
+         * voting model. Without it, plain Voting@k.
+         */
+        public Builder guidedBy(MetaGuidedVoting guided) {
+            this.guided = Objects.requireNonNull(guided, "guided");
+            if (guided.voting() != voting) {
+                throw new IllegalArgumentException("guided voting must wrap the server's voting model");
+            }
             return this;
         }
 

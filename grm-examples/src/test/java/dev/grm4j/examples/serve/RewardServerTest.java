@@ -227,6 +227,30 @@ class RewardServerTest {
     }
 
     @Test
+    void spct_reward_is_plus_one_only_when_the_rollout_ranks_the_best_strictly_first() throws Exception {
+        String url = start(new WordCountJudge(Duration.ZERO), 2, 10_000_000) + "/v1/spct-reward";
+        String nonce = Fences.nonceFor(List.of("a", "b"));
+        String prompt = "judge these\n" + Fences.fence(1, nonce, "a") + "\n\n" + Fences.fence(2, nonce, "b");
+        String right = "Specific Criteria:\n1. Right (100%): is right.\nAnalysis:\nB is right.\nScores: \\boxed{3, 8}";
+        String tie = right.replace("3, 8", "8, 8");
+        String broken = "I think B.";
+        String body = "{\"query\": [" + String.join(", ", List.of(quote(prompt + right), quote(prompt + tie),
+                quote(prompt + broken))) + "], \"prompts\": [" + String.join(", ", List.of(quote(prompt), quote(prompt),
+                quote(prompt))) + "], \"labels\": [\"1\", \"1\", \"1\"]}";
+
+        HttpResponse<String> response = post(url, body);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(response.body()).get("rewards").toString()).isEqualTo("[1.0,-1.0,-1.0]");
+        assertThat(error(post(url, "{\"query\": [\"x\"], \"prompts\": [\"x\"], \"labels\": [\"1\"]}")))
+                .contains("prompts[0] has no fenced responses");
+    }
+
+    private static String quote(String text) throws Exception {
+        return JSON.writeValueAsString(text);
+    }
+
+    @Test
     void health_and_metrics_report_the_model_and_what_happened() throws Exception {
         String base = start(new WordCountJudge(Duration.ZERO), 2, 10_000_000);
         post(base + "/v1/score", "{\"query\": \"q\", \"responses\": [\"a\"]}");
