@@ -19,6 +19,7 @@ final class RunSummary {
     private final Map<String, Integer> failedCounts = new LinkedHashMap<>();
     private int lines;
     private int scored;
+    private int resumed;
 
     RunSummary() {
         // A fixed order, so summaries of different runs read alike.
@@ -30,16 +31,28 @@ final class RunSummary {
     }
 
     void record(ItemResult result) {
+        record(result.line(), result.outcome());
+    }
+
+    /**
+     * Counts a line already in the output when a resumed run started, so that the summary and the exit
+     * code speak for the whole file, not only for the lines this run wrote.
+     */
+    void recordResumed(int line, String outcome) {
+        record(line, outcome);
+        resumed++;
+    }
+
+    private void record(int line, String outcome) {
         lines++;
-        if (result instanceof ItemResult.Rewarded) {
+        if (outcome.equals(Outcome.SCORED.name())) {
             scored++;
             return;
         }
-        String outcome = result.outcome();
         failedCounts.merge(outcome, 1, Integer::sum);
         List<Integer> listed = failedLines.computeIfAbsent(outcome, key -> new ArrayList<>());
         if (listed.size() < LINES_LISTED) {
-            listed.add(result.line());
+            listed.add(line);
         }
     }
 
@@ -55,10 +68,21 @@ final class RunSummary {
         return scored;
     }
 
-    /** For example {@code scored 5 of 7 lines (1 invalid input: line 3; 1 unparseable: line 6)}. */
+    /** Lines that were already in the output when this run started (resumed runs only). */
+    int resumed() {
+        return resumed;
+    }
+
+    /**
+     * For example {@code scored 5 of 7 lines (1 invalid input: line 3; 1 unparseable: line 6)}, or
+     * {@code scored 7 of 7 lines (resumed after line 4)} when the first 4 came from an earlier run.
+     */
     String describe() {
         String head = "scored " + scored + " of " + lines + (lines == 1 ? " line" : " lines");
         List<String> parts = new ArrayList<>();
+        if (resumed > 0) {
+            parts.add("resumed after line " + resumed);
+        }
         failedCounts.forEach((outcome, count) -> {
             if (count > 0) {
                 parts.add(count + " " + outcome.toLowerCase(Locale.ROOT).replace('_', ' ') + ": "

@@ -1,5 +1,6 @@
 package dev.grm4j.examples.cli;
 
+import dev.grm4j.examples.llama.LlamaOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,20 +19,29 @@ import java.util.concurrent.Callable;
 /**
  * {@code grm score}: one greedy judgement per line of a JSONL file, written as one JSON line per input
  * line, in input order, whatever happened to the line.
+ *
+ * <p><b>Interrupted runs.</b> Lines are written in input order, each in one write ({@link JsonlWriter}),
+ * so a killed run leaves the results of the first N input lines and at most one line cut short.
+ * {@code --resume} keeps those N lines after checking that line i of the output has the id of line i of
+ * the input ({@link ResumeScan}), drops the cut line, and scores lines N+1 onwards; the finished file is
+ * the one an uninterrupted run would have written, line for line. Because the match is by position,
+ * repeated ids in the input need no special rule: each input line gets its own output line, as always.
  */
 @Command(name = "score",
         description = {
                 "Scores every item of a JSONL file: one greedy judgement (principles, critique, one score per "
                         + "response) and the best response, one output line per input line, in input order.",
                 "Input lines: {\"id\": \"...\", \"prompt\": \"...\", \"responses\": [\"...\", ...], \"best\": 0}"
-                        + " (best, a 0-based index, is optional; other fields are ignored)."},
+                        + " (best, a 0-based index, is optional; other fields are ignored).",
+                "Each output line is written whole, in one write, as soon as the lines before it are: a run "
+                        + "that is killed loses only the lines in flight, and --resume continues it."},
         usageHelpAutoWidth = true,
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:every line was scored",
                 "1:an I/O or internal error stopped the run",
-                "2:usage error",
-                "3:the run completed, but some lines failed or were invalid"})
+                "2:usage error, or --resume found an --out that does not continue --in",
+                "3:the run completed, but some lines failed or were invalid (with --resume: in the whole file)"})
 final class ScoreCommand implements Callable<Integer> {
 
     /** Far above what one server can take; a larger value is more likely a typo than a plan. */
@@ -56,6 +66,17 @@ final class ScoreCommand implements Callable<Integer> {
             description = "Most items judged at once (default: ${DEFAULT-VALUE}).")
     private int concurrency;
 
+    @Option(names = "--resume",
+            description = "Continue an interrupted run: keep the lines already in --out (they must be the "
+                    + "results of the first lines of --in, in order; a last line cut short is dropped) and score "
+                    + "only the rest. Without an --out file yet, a fresh run.")
+    private boolean resume;
+
+    @Option(names = "--progress", negatable = true,
+            description = "Show a progress bar (done/total, items/s, ETA) on standard error. "
+                    + "Default: only when standard error is a terminal.")
+    private Boolean progress;
+
     @Mixin
     private BackendOptions backend;
 
@@ -68,10 +89,15 @@ final class ScoreCommand implements Callable<Integer> {
         JudgementJson json = new JudgementJson(judge::redact);
         RunSummary summary = new RunSummary();
         PrintWriter err = command.getErr();
-        try (JsonlLines lines = JsonlLines.open(in); JsonlWriter writer = openOutput(command)) {
+        ProgressBar bar = ProgressBar.off();
+        try (JsonlLines lines = JsonlLines.open(in);
+             JsonlWriter writer = openOutput(command, lines, parser, summary)) {
+            bar = progressBar(err, summary.resumed());
+            ProgressBar shown = bar;
             OrderedWindow<ItemResult> window = new OrderedWindow<>(concurrency, result -> {
                 writer.writeLine(json.write(result));
                 summary.record(result);
+                shown.advance();
             });
             for (JsonlLines.Line line = lines.next(); line != null; line = lines.next()) {
                 BenchmarkItem item;
@@ -85,11 +111,13 @@ final class ScoreCommand implements Callable<Integer> {
             }
             window.finish();
         } catch (IOException e) {
+            bar.finish();
             err.println("error: " + judge.redact(String.valueOf(e.getMessage())) + " (after " + summary.lines()
                     + " lines written)");
             err.flush();
             return GrmCli.EXIT_FAILED;
         }
+        bar.finish();
         err.println(summary.describe());
         err.flush();
         return summary.allScored() ? GrmCli.EXIT_OK : GrmCli.EXIT_PARTIAL;
@@ -106,6 +134,9 @@ final class ScoreCommand implements Callable<Integer> {
         if (!Files.isRegularFile(in) || !Files.isReadable(in)) {
             throw new ParameterException(command, "--in: not a readable file: " + in);
         }
+        if (resume && out == null) {
+            throw new ParameterException(command, "--resume requires --out: the file to continue");
+        }
         if (out != null) {
             Path parentDir = out.toAbsolutePath().getParent();
             if (parentDir != null && !Files.isDirectory(parentDir)) {
@@ -117,18 +148,54 @@ final class ScoreCommand implements Callable<Integer> {
             if (sameFile(in, out)) {
                 throw new ParameterException(command, "--out names the same file as --in; it would be overwritten: " + out);
             }
+            if (resume && Files.exists(out) && !Files.isRegularFile(out)) {
+                throw new ParameterException(command, "--resume needs --out to be a regular file, was " + out);
+            }
         }
     }
 
-    private JsonlWriter openOutput(CommandLine command) throws IOException {
+    /**
+     * Opens the output. With --resume, the lines already there are checked against the input, which is
+     * read past them, and counted in the summary.
+     */
+    private JsonlWriter openOutput(CommandLine command, JsonlLines lines, BenchmarkItem.Parser parser,
+                                   RunSummary summary) {
         if (out == null) {
             return JsonlWriter.to(command.getOut());
         }
-        try {
-            return JsonlWriter.create(out);
-        } catch (IOException e) {
-            throw new ParameterException(command, "--out: cannot write " + out + ": " + e.getMessage());
+        if (!resume) {
+            try {
+                return JsonlWriter.create(out);
+            } catch (IOException e) {
+                throw new ParameterException(command, "--out: cannot write " + out + ": " + e.getMessage());
+            }
         }
+        ResumeScan scan = new ResumeScan(lines, parser, summary, out.toString(), in.toString());
+        JsonlWriter writer;
+        try {
+            writer = JsonlWriter.resume(out, scan);
+        } catch (ResumeScan.MismatchException e) {
+            throw new ParameterException(command, "--resume: " + e.getMessage()
+                    + "; score into another --out, or leave out --resume to start over");
+        } catch (IOException e) {
+            throw new ParameterException(command, "--out: cannot resume " + out + ": " + e.getMessage());
+        }
+        if (scan.kept() > 0 || scan.droppedBytes() > 0) {
+            command.getErr().println("resuming " + out + ": " + scan.kept() + (scan.kept() == 1 ? " line" : " lines")
+                    + " already written" + (scan.droppedBytes() > 0
+                    ? ", dropped " + scan.droppedBytes() + " bytes of an unfinished last line" : ""));
+            command.getErr().flush();
+        }
+        return writer;
+    }
+
+    /** A bar when asked for, or by default when standard error is a terminal; counting the input costs one read. */
+    private ProgressBar progressBar(PrintWriter err, int resumed) throws IOException {
+        boolean show = progress != null ? progress : LlamaOptions.stderrIsTerminal();
+        if (!show) {
+            return ProgressBar.off();
+        }
+        return ProgressBar.on(err, JsonlLines.count(in), resumed, System::nanoTime);
     }
 
     private static boolean sameFile(Path a, Path b) {

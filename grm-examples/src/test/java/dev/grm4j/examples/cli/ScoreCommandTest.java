@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.grm4j.core.simulated.GroundTruth;
 import dev.grm4j.core.simulated.SimulatedJudge;
 import dev.grm4j.core.simulated.SimulatedJudgeServer;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -239,6 +240,40 @@ class ScoreCommandTest {
         assertThat(toFile.exitCode()).isZero();
         assertThat(toFile.out()).isEmpty();
         assertThat(Files.readString(out, StandardCharsets.UTF_8)).isEqualTo(toStdout.out());
+    }
+
+    @Test
+    void replaces_an_existing_out_file_when_not_resuming() throws IOException {
+        Path in = Jsonl.write(dir.resolve("valid.jsonl"), List.of(Jsonl.pair(1)));
+        Path out = Files.writeString(dir.resolve("scores.jsonl"), "an older, longer file\n".repeat(100));
+
+        CliRun run = grm("score", "--in", in.toString(), "--out", out.toString(), "--backend", "simulated");
+
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        List<String> lines = Files.readAllLines(out, StandardCharsets.UTF_8);
+        assertThat(lines).hasSize(1);
+        assertThat(CliRun.parse(lines.get(0)).get("id").asText()).isEqualTo("item-1");
+    }
+
+    @Test
+    void writes_to_a_device_such_as_dev_null() {
+        Path devNull = Path.of("/dev/null");
+        Assumptions.assumeTrue(Files.exists(devNull), "a system with /dev/null");
+        Path in = Jsonl.write(dir.resolve("valid.jsonl"), List.of(Jsonl.pair(1), Jsonl.pair(2)));
+
+        CliRun run = grm("score", "--in", in.toString(), "--out", devNull.toString(), "--backend", "simulated");
+
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(run.err()).contains("scored 2 of 2 lines");
+    }
+
+    @Test
+    void lists_resume_and_progress_in_its_help() {
+        CliRun run = grm("score", "--help");
+
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).contains("--resume").contains("--[no-]progress")
+                .contains("a run that is killed loses only the lines in flight");
     }
 
     @Test
