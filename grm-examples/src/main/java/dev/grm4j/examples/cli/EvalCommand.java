@@ -5,7 +5,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.grm4j.core.PointwiseGrm;
 import dev.grm4j.core.SamplingOptions;
+import dev.grm4j.core.TokenUsage;
+import dev.grm4j.core.backend.Completion;
+import dev.grm4j.core.backend.CompletionRequest;
+import dev.grm4j.core.backend.LlmBackend;
 import dev.grm4j.core.simulated.SimulatedJudge;
+import dev.grm4j.metarm.LogisticMetaRm;
+import dev.grm4j.metarm.MetaGuidedVoting;
+import dev.grm4j.metarm.MetaRewardModel;
+import dev.grm4j.metarm.TrajectoryWriter;
+import dev.grm4j.principles.PrincipleStrategy;
+import dev.grm4j.principles.PrincipledGrm;
 import dev.grm4j.voting.VotingGrm;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -18,6 +28,8 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,11 +38,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * {@code grm eval}: accuracy of Voting@k on a benchmark file with ground truth, for several k at once,
  * overall, per subset and per position of the true best response; optionally with shuffling on and
- * off, to show what shuffling does to a judge's position bias.
+ * off, to show what shuffling does to a judge's position bias; optionally MetaRM@k beside Voting@k on
+ * the same samples ({@code --meta}), recording every sample for meta RM training ({@code --record}),
+ * and with the principles from a chosen strategy ({@code --principles}).
  */
 @Command(name = "eval",
         description = {
@@ -39,7 +54,13 @@ import java.util.concurrent.Callable;
                         + "samples (quorum k/2+1). An item is right when the best response after the seeded "
                         + "tie-break is the file's 'best'; a failed vote counts as wrong and is reported.",
                 "The last line of standard output is one JSON object: "
-                        + "{\"accuracy\": {\"1\": a1, ...}, \"items\": n} (accuracies as fractions).",
+                        + "{\"accuracy\": {\"1\": a1, ...}, \"items\": n} (accuracies as fractions); with --meta, "
+                        + "MetaRM@k beside each k: {\"accuracy\": {\"8\": v8, \"meta@8\": m8, ...}, \"items\": n}.",
+                "--meta: the meta RM rates the very samples Voting@k used and only the top ceil(k/2) vote "
+                        + "(a paired comparison); a request whose meta RM fails is left to the plain vote and "
+                        + "counted as a fallback.",
+                "--record: every sample of the largest k, failed ones included, one JSON line each with "
+                        + "its label (paper Eq. 10): the input of grm train-metarm.",
                 "Input lines: {\"id\": ..., \"source\": ..., \"subset\": ..., \"prompt\": ..., "
                         + "\"responses\": [...], \"best\": 0}."},
         usageHelpAutoWidth = true,
@@ -55,6 +76,24 @@ final class EvalCommand implements Callable<Integer> {
     static final int MAX_K = 1024;
 
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** What strategies other than {@code once} get for a backend: they never call it. */
+    private static final LlmBackend NO_BACKEND = new LlmBackend() {
+        @Override
+        public Completion complete(CompletionRequest request) {
+            throw new IllegalStateException("this principle strategy makes no model call");
+        }
+
+        @Override
+        public CompletableFuture<Completion> completeAsync(CompletionRequest request) {
+            throw new IllegalStateException("this principle strategy makes no model call");
+        }
+
+        @Override
+        public String modelName() {
+            return "none";
+        }
+    };
 
     @Spec
     private CommandSpec spec;
@@ -82,8 +121,29 @@ final class EvalCommand implements Callable<Integer> {
     private int concurrency;
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "0",
-            description = "Evaluate only the first N lines; 0 for all (default: ${DEFAULT-VALUE}).")
+            description = "Evaluate only N lines (after --offset); 0 for all (default: ${DEFAULT-VALUE}).")
     private int limit;
+
+    @Option(names = "--offset", paramLabel = "N", defaultValue = "0",
+            description = "Skip the first N lines, e.g. to evaluate on the half of a file a meta RM was not "
+                    + "trained on (default: ${DEFAULT-VALUE}).")
+    private int offset;
+
+    @Option(names = "--record", paramLabel = "FILE.jsonl",
+            description = "Write every sampled judgement with its label (paper Eq. 10), one JSON line each: "
+                    + "the input of grm train-metarm. With --shuffle both, the shuffled pass is recorded.")
+    private Path record;
+
+    @Option(names = "--meta", paramLabel = "MODEL.json",
+            description = "A meta RM written by grm train-metarm: reports MetaRM@k beside Voting@k, on the "
+                    + "same samples.")
+    private Path meta;
+
+    @Option(names = "--principles", paramLabel = "self|once|preset:NAME|file:PATH", defaultValue = "self",
+            description = "Where the principles come from: self (the judge writes them, the paper's default), "
+                    + "once (one separate call per prompt, shared by its k samples), preset:NAME ("
+                    + "coding, general, math, safety, writing) or file:PATH (default: ${DEFAULT-VALUE}).")
+    private String principles;
 
     @Mixin
     private BackendOptions backend;
@@ -99,12 +159,48 @@ final class EvalCommand implements Callable<Integer> {
             default -> throw new ParameterException(command,
                     "--shuffle must be on, off or both, was '" + shuffle + "'");
         };
+        MetaRewardModel metaRm = meta == null ? null : loadMeta(command);
+        // A misspelt preset is reported before a model is loaded; only 'once' needs the judge's backend.
+        boolean once = principles.strip().equalsIgnoreCase("once");
+        PrincipleStrategy strategy = once ? null : strategy(command, NO_BACKEND);
         Judge judge = backend.open(command, parent.environment());
         EvalSimulator simulator = backend.backend == BackendOptions.BackendKind.SIMULATED ? simulator() : null;
-        PointwiseGrm grm = simulator != null ? PointwiseGrm.builder(simulator).build() : judge.grm();
+        if (once) {
+            strategy = strategy(command, simulator != null ? simulator : backend.llm());
+        }
+        PointwiseGrm grm = PrincipledGrm.of(simulator != null ? PointwiseGrm.builder(simulator).build() : judge.grm(),
+                strategy);
         BenchmarkItem.Parser parser = BenchmarkItem.parser(grm.maxResponses());
         PrintWriter out = command.getOut();
 
+        TrajectoryWriter recorder = null;
+        if (record != null) {
+            try {
+                recorder = TrajectoryWriter.create(record);
+            } catch (IOException e) {
+                command.getErr().println("error: --record: cannot write " + record + ": " + e.getMessage());
+                command.getErr().flush();
+                return GrmCli.EXIT_FAILED;
+            }
+        }
+        try {
+            return run(command, passes, sortedKs, grm, judge, simulator, metaRm, recorder, strategy, parser, out);
+        } finally {
+            if (recorder != null) {
+                try {
+                    recorder.close();
+                } catch (IOException e) {
+                    command.getErr().println("error: --record: cannot close " + record + ": " + e.getMessage());
+                    command.getErr().flush();
+                }
+            }
+        }
+    }
+
+    private int run(CommandLine command, List<Boolean> passes, List<Integer> sortedKs, PointwiseGrm grm, Judge judge,
+                    EvalSimulator simulator, MetaRewardModel metaRm, TrajectoryWriter recorder,
+                    PrincipleStrategy strategy, BenchmarkItem.Parser parser, PrintWriter out)
+            throws InterruptedException {
         List<EvalTally> tallies = new ArrayList<>();
         for (boolean shuffled : passes) {
             VotingGrm voting = VotingGrm.builder(grm)
@@ -118,27 +214,85 @@ final class EvalCommand implements Callable<Integer> {
             // Enough items in flight to keep every permit busy while one item's samples finish.
             int window = Math.max(2, 2 * concurrency / voting.k() + 1);
             long start = System.nanoTime();
+            MetaGuidedVoting guided = metaRm == null ? null
+                    : MetaGuidedVoting.builder(voting, metaRm).seed(backend.seed).build();
+            // With --shuffle both, the shuffled pass alone is recorded: one sample set per item.
+            TrajectoryWriter recording = tallies.isEmpty() ? recorder : null;
             EvalTally tally;
             try {
-                tally = new EvalRun(voting, sortedKs, simulator, window).run(in, limit, parser);
+                tally = new EvalRun(voting, sortedKs, simulator, window, guided, recording)
+                        .run(in, offset, limit, parser);
+            } catch (EvalRun.RecordFailedException e) {
+                command.getErr().println("error: --record: cannot write " + record + ": " + e.getMessage());
+                command.getErr().flush();
+                return GrmCli.EXIT_FAILED;
             } catch (IOException e) {
                 command.getErr().println("error: cannot read " + in + ": " + judge.redact(e.getMessage()));
                 command.getErr().flush();
                 return GrmCli.EXIT_FAILED;
             }
             Duration took = Duration.ofNanos(System.nanoTime() - start);
-            tally.table(String.format(Locale.ROOT, "%s, shuffle %s, %s: %d items in %.1f s", in.getFileName(),
-                    shuffled ? "on" : "off", grm.modelName(), tally.items(), took.toMillis() / 1000.0))
+            tally.table(String.format(Locale.ROOT, "%s, shuffle %s, %s, principles %s%s: %d items in %.1f s",
+                    in.getFileName(), shuffled ? "on" : "off", grm.modelName(), strategy.name(),
+                    meta == null ? "" : ", meta RM " + meta.getFileName(), tally.items(), took.toMillis() / 1000.0))
                     .forEach(out::println);
+            out.println(tokens(tally.tokens()));
             out.println();
             tallies.add(tally);
         }
         if (tallies.size() == 2) {
             out.println(comparison(tallies.get(0), tallies.get(1)));
         }
+        out.println(principleCost(strategy, tallies));
+        if (recorder != null) {
+            out.println("recorded " + recorder.lines() + " samples to " + record);
+        }
         out.println(json(tallies));
         out.flush();
         return tallies.get(0).skipped() > 0 ? GrmCli.EXIT_PARTIAL : GrmCli.EXIT_OK;
+    }
+
+    /** Loads --meta, or fails as a usage error naming the option and the file. */
+    private MetaRewardModel loadMeta(CommandLine command) {
+        try {
+            return LogisticMetaRm.load(meta);
+        } catch (NoSuchFileException e) {
+            throw new ParameterException(command, "--meta: file not found: " + meta);
+        } catch (IOException e) {
+            throw new ParameterException(command, "--meta: cannot read " + meta + ": " + e.getMessage());
+        } catch (RuntimeException e) {
+            // MetaRmFormatException, and anything else a damaged file may provoke in the reader.
+            throw new ParameterException(command, "--meta: " + meta + " is not a meta RM model written by "
+                    + "grm train-metarm: " + e.getMessage());
+        }
+    }
+
+    /** The --principles strategy, or a usage error naming the accepted forms (and the presets). */
+    private PrincipleStrategy strategy(CommandLine command, LlmBackend llm) {
+        try {
+            return PrincipleStrategy.fromSpec(principles, llm);
+        } catch (IllegalArgumentException | UncheckedIOException e) {
+            throw new ParameterException(command, "--principles: " + e.getMessage()
+                    + (e.getMessage().contains("known presets") ? "" : " (self, once, preset:NAME with NAME one of "
+                    + String.join(", ", PrincipleStrategy.presetNames()) + ", or file:PATH)"));
+        }
+    }
+
+    private static String tokens(TokenUsage usage) {
+        return String.format(Locale.ROOT, "judge tokens: %,d (%,d in, %,d out)", usage.totalTokens(),
+                usage.inputTokens(), usage.outputTokens());
+    }
+
+    /** What the principles cost beside the judge calls, so strategies can be compared run against run. */
+    private static String principleCost(PrincipleStrategy strategy, List<EvalTally> tallies) {
+        TokenUsage judged = tallies.stream().map(EvalTally::tokens).reduce(TokenUsage.ZERO, TokenUsage::plus);
+        PrincipleStrategy.Stats stats = strategy.stats();
+        TokenUsage spent = stats.tokens();
+        return String.format(Locale.ROOT, "principles %s: %,d principle calls (%,d failed, %,d reused), "
+                        + "principle tokens %,d (%,d in, %,d out); judge tokens %,d; total %,d",
+                strategy.name(), stats.calls(), stats.failures(), stats.reused(), spent.totalTokens(),
+                spent.inputTokens(), spent.outputTokens(), judged.totalTokens(),
+                judged.totalTokens() + spent.totalTokens());
     }
 
     /**
@@ -163,6 +317,9 @@ final class EvalCommand implements Callable<Integer> {
         if (limit < 0) {
             throw new ParameterException(command, "--limit must be >= 0, was " + limit);
         }
+        if (offset < 0) {
+            throw new ParameterException(command, "--offset must be >= 0, was " + offset);
+        }
         for (int k : ks) {
             if (k < 1 || k > MAX_K) {
                 throw new ParameterException(command, "--k values must be in 1.." + MAX_K + ", was " + k);
@@ -171,7 +328,28 @@ final class EvalCommand implements Callable<Integer> {
         if (!Files.isRegularFile(in) || !Files.isReadable(in)) {
             throw new ParameterException(command, "--in: not a readable file: " + in);
         }
+        if (record != null) {
+            Path directory = record.toAbsolutePath().getParent();
+            if (directory != null && !Files.isDirectory(directory)) {
+                throw new ParameterException(command, "--record: directory not found: " + directory);
+            }
+            if (Files.isDirectory(record)) {
+                throw new ParameterException(command, "--record: is a directory: " + record);
+            }
+            if (sameFile(record, in) || meta != null && sameFile(record, meta)) {
+                throw new ParameterException(command, "--record names an input file; it would be overwritten: "
+                        + record);
+            }
+        }
         return List.copyOf(new TreeSet<>(ks));
+    }
+
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            return Files.exists(a) && Files.exists(b) && Files.isSameFile(a, b);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static String comparison(EvalTally on, EvalTally off) {
@@ -179,6 +357,10 @@ final class EvalCommand implements Callable<Integer> {
         for (int i = 0; i < on.ks().size(); i++) {
             line.append(String.format(Locale.ROOT, " Voting@%d %.1f%% vs %.1f%%;", on.ks().get(i),
                     100 * on.accuracy(i), 100 * off.accuracy(i)));
+            if (on.meta()) {
+                line.append(String.format(Locale.ROOT, " MetaRM@%d %.1f%% vs %.1f%%;", on.ks().get(i),
+                        100 * on.metaAccuracy(i), 100 * off.metaAccuracy(i)));
+            }
         }
         return line.substring(0, line.length() - 1);
     }
@@ -200,14 +382,20 @@ final class EvalCommand implements Callable<Integer> {
 
     private static void accuracy(ObjectNode node, EvalTally tally) {
         for (int i = 0; i < tally.ks().size(); i++) {
-            double accuracy = tally.accuracy(i);
             String k = Integer.toString(tally.ks().get(i));
-            if (Double.isNaN(accuracy)) {
-                node.putNull(k);
-            } else {
-                // Four decimals: finer than one item in 10,000, and short enough to read.
-                node.put(k, Math.round(accuracy * 10_000) / 10_000.0);
+            put(node, k, tally.accuracy(i));
+            if (tally.meta()) {
+                put(node, "meta@" + k, tally.metaAccuracy(i));
             }
+        }
+    }
+
+    private static void put(ObjectNode node, String key, double accuracy) {
+        if (Double.isNaN(accuracy)) {
+            node.putNull(key);
+        } else {
+            // Four decimals: finer than one item in 10,000, and short enough to read.
+            node.put(key, Math.round(accuracy * 10_000) / 10_000.0);
         }
     }
 }

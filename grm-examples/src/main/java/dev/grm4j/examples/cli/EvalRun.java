@@ -6,10 +6,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.grm4j.core.GrmRequest;
 import dev.grm4j.core.Judgement;
 import dev.grm4j.examples.cli.EvalTally.Verdict;
+import dev.grm4j.examples.cli.EvalTally.Verdicts;
+import dev.grm4j.metarm.MetaGuidedVoting;
+import dev.grm4j.metarm.MetaVoteResult;
+import dev.grm4j.metarm.TrajectoryWriter;
 import dev.grm4j.voting.VoteResult;
 import dev.grm4j.voting.VotingGrm;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +27,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * Voting@k for every smaller k is the vote over the first k of those samples (quorum k/2+1). The k
  * values are thus compared on the very same samples, and a run costs the largest k alone.
  *
+ * <p>With a meta RM, MetaRM@k of every k guides the very vote Voting@k took (the same prefix of samples),
+ * so the two are paired. With a recorder, every sample of the largest k is written with its label, the
+ * input of {@code grm train-metarm}.
+ *
  * <p>Items stream: at most {@code window} are in flight, and a finished item leaves only counts behind.
  */
 final class EvalRun {
@@ -32,14 +41,24 @@ final class EvalRun {
     private final List<Integer> ks;
     private final EvalSimulator simulator;
     private final int window;
+    private final MetaGuidedVoting guided;
+    private final TrajectoryWriter recorder;
+
+    /** A pass of plain voting only, recording nothing. */
+    EvalRun(VotingGrm voting, List<Integer> ks, EvalSimulator simulator, int window) {
+        this(voting, ks, simulator, window, null, null);
+    }
 
     /**
      * @param voting    votes at the largest of {@code ks}
      * @param ks        ascending, the largest equal to {@code voting.k()}
      * @param simulator the simulated judge to tell each item's truth, or null for a real model
      * @param window    the most items in flight
+     * @param guided    MetaRM@k over {@code voting}'s samples, or null for Voting@k alone
+     * @param recorder  where every sample goes with its label, or null
      */
-    EvalRun(VotingGrm voting, List<Integer> ks, EvalSimulator simulator, int window) {
+    EvalRun(VotingGrm voting, List<Integer> ks, EvalSimulator simulator, int window, MetaGuidedVoting guided,
+            TrajectoryWriter recorder) {
         if (ks.get(ks.size() - 1) != voting.k()) {
             throw new IllegalArgumentException("the largest k " + ks.get(ks.size() - 1) + " must be the voting k "
                     + voting.k());
@@ -48,6 +67,18 @@ final class EvalRun {
         this.ks = List.copyOf(ks);
         this.simulator = simulator;
         this.window = window;
+        this.guided = guided;
+        this.recorder = recorder;
+    }
+
+    /** Writing the trajectories failed; the message names the problem. */
+    static final class RecordFailedException extends IOException {
+
+        private static final long serialVersionUID = 1L;
+
+        RecordFailedException(IOException cause) {
+            super(cause.getMessage(), cause);
+        }
     }
 
     /**
@@ -56,11 +87,26 @@ final class EvalRun {
      * @throws IOException if the file cannot be read
      */
     EvalTally run(Path in, int limit, BenchmarkItem.Parser parser) throws IOException, InterruptedException {
-        EvalTally tally = new EvalTally(ks);
+        return run(in, 0, limit, parser);
+    }
+
+    /**
+     * Evaluates {@code limit} lines of {@code in} (all when {@code limit} is 0) after skipping the first
+     * {@code offset}.
+     *
+     * @throws RecordFailedException if the trajectories cannot be written
+     * @throws IOException           if the file cannot be read
+     */
+    EvalTally run(Path in, int offset, int limit, BenchmarkItem.Parser parser) throws IOException,
+            InterruptedException {
+        EvalTally tally = new EvalTally(ks, guided != null);
         Semaphore slots = new Semaphore(window);
         AtomicReference<Throwable> bug = new AtomicReference<>();
         try (JsonlLines lines = JsonlLines.open(in)) {
             JsonlLines.Line line = lines.next();
+            for (int skipped = 0; line != null && skipped < offset; skipped++) {
+                line = lines.next();
+            }
             for (int read = 1; line != null && (limit == 0 || read <= limit); read++, line = lines.next()) {
                 BenchmarkItem item;
                 try {
@@ -75,6 +121,8 @@ final class EvalRun {
                 }
                 slots.acquire();
                 if (bug.get() != null) {
+                    // Give the slot back, or the wait for every started item below would never end.
+                    slots.release();
                     break;
                 }
                 start(item, subsetOf(line.text()), tally, slots, bug);
@@ -82,6 +130,9 @@ final class EvalRun {
         } finally {
             // Every item started must finish before the tally is read or the file is reported unreadable.
             slots.acquire(window);
+        }
+        if (bug.get() instanceof UncheckedIOException e) {
+            throw new RecordFailedException(e.getCause());
         }
         if (bug.get() != null) {
             throw new IllegalStateException("eval failed: " + bug.get(), bug.get());
@@ -111,7 +162,11 @@ final class EvalRun {
                     // voteAsync reports model and backend trouble in the result; an exception is a bug.
                     throw error;
                 }
-                tally.add(subset, best, verdicts(request, result, best), result.samplesRun(), result.validSamples());
+                if (recorder != null) {
+                    record(item, result);
+                }
+                tally.add(subset, best, verdicts(request, result, best), result.samplesRun(), result.validSamples(),
+                        result.usage());
             } catch (Throwable t) {
                 bug.compareAndSet(null, t);
             } finally {
@@ -120,22 +175,56 @@ final class EvalRun {
         });
     }
 
-    /** Voting@k for each k over the first k samples of {@code full}. */
-    List<Verdict> verdicts(GrmRequest request, VoteResult full, int best) {
+    /** Writes every sample of the item's vote with its label; an I/O error stops the run. */
+    private void record(BenchmarkItem item, VoteResult result) {
+        String id = item.id().isTextual() ? item.id().asText() : item.id().toString();
+        try {
+            recorder.write(id, item.request(), result.samples(), item.best());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Voting@k for each k over the first k samples of {@code full}, and, with a meta RM, MetaRM@k guiding
+     * that very vote.
+     */
+    Verdicts verdicts(GrmRequest request, VoteResult full, int best) {
         List<Judgement> samples = full.samples();
-        List<Verdict> verdicts = new ArrayList<>(ks.size());
+        List<Verdict> plain = new ArrayList<>(ks.size());
+        List<Verdict> meta = new ArrayList<>(guided == null ? 0 : ks.size());
+        List<Boolean> fellBack = new ArrayList<>(guided == null ? 0 : ks.size());
         for (int k : ks) {
             int quorum = k / 2 + 1;
             List<Judgement> prefix = samples.subList(0, Math.min(k, samples.size()));
             if (prefix.size() < quorum) {
                 // An invalid request ran no sample; a cancelled one may have run too few.
-                verdicts.add(Verdict.FAILED);
+                plain.add(Verdict.FAILED);
+                if (guided != null) {
+                    meta.add(Verdict.FAILED);
+                    fellBack.add(false);
+                }
                 continue;
             }
             VoteResult vote = voting.revote(request, prefix, quorum);
-            verdicts.add(!vote.isVoted() ? Verdict.FAILED : vote.best() == best ? Verdict.CORRECT : Verdict.WRONG);
+            plain.add(verdict(vote.isVoted(), vote.isVoted() && vote.best() == best));
+            if (guided != null) {
+                if (!vote.isVoted()) {
+                    // No plain verdict, no guided one: the meta RM is not asked.
+                    meta.add(Verdict.FAILED);
+                    fellBack.add(false);
+                    continue;
+                }
+                MetaVoteResult chosen = guided.guide(request, vote);
+                meta.add(verdict(chosen.isVoted(), chosen.isVoted() && chosen.best() == best));
+                fellBack.add(!chosen.guided());
+            }
         }
-        return verdicts;
+        return new Verdicts(plain, meta, fellBack);
+    }
+
+    private static Verdict verdict(boolean voted, boolean right) {
+        return !voted ? Verdict.FAILED : right ? Verdict.CORRECT : Verdict.WRONG;
     }
 
     /**

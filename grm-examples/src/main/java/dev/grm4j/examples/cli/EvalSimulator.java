@@ -1,8 +1,10 @@
 package dev.grm4j.examples.cli;
 
 import dev.grm4j.core.Message;
+import dev.grm4j.core.TokenUsage;
 import dev.grm4j.core.backend.Completion;
 import dev.grm4j.core.backend.CompletionRequest;
+import dev.grm4j.core.backend.FinishReason;
 import dev.grm4j.core.backend.LlmBackend;
 import dev.grm4j.core.prompt.Fences;
 import dev.grm4j.core.simulated.GroundTruth;
@@ -22,9 +24,24 @@ import java.util.function.Supplier;
  * file. Instead each item in flight gets its own judge (same knobs, same seed: the simulator's draws
  * depend only on the seed, the sampling seed and the prompt, so the answers are those one shared judge
  * would give), found by the multiset of presented responses and dropped when the item is done.
+ *
+ * <p>A prompt without fenced responses is a principle-generation call ({@code --principles once}): the
+ * simulated judge refuses those, so this answers them with a short, fixed list of weighted criteria,
+ * counting tokens as the simulated judge does (4 characters a token).
  * Thread-safe.
  */
 final class EvalSimulator implements LlmBackend {
+
+    /** The answer to every principle-generation call: about 90 tokens, the size of a real one. */
+    static final String PRINCIPLES = """
+            Specific Criteria:
+            1. Instruction following (40%): The response does exactly what the user asked, in the form asked for.
+            2. Correctness (30%): Every statement and result in the response is accurate.
+            3. Helpfulness (20%): The response gives the user what they need to act on it, without padding.
+            4. Clarity (10%): The response is well organized and easy to read.
+            """;
+
+    private static final int CHARS_PER_TOKEN = 4;
 
     private final Supplier<SimulatedJudge.Builder> knobs;
     private final SimulatedJudge blind;
@@ -62,12 +79,29 @@ final class EvalSimulator implements LlmBackend {
 
     @Override
     public Completion complete(CompletionRequest request) {
-        return judgeFor(request).complete(request);
+        String prompt = prompt(request);
+        List<String> shown = Fences.extract(prompt);
+        return shown.isEmpty() ? principles(request) : judgeFor(shown).complete(request);
     }
 
     @Override
     public CompletableFuture<Completion> completeAsync(CompletionRequest request) {
-        return judgeFor(request).completeAsync(request);
+        String prompt = prompt(request);
+        List<String> shown = Fences.extract(prompt);
+        return shown.isEmpty()
+                ? CompletableFuture.completedFuture(principles(request))
+                : judgeFor(shown).completeAsync(request);
+    }
+
+    /** The answer to a principle-generation call. */
+    private static Completion principles(CompletionRequest request) {
+        long promptChars = request.messages().stream().mapToLong(message -> message.content().length()).sum();
+        return new Completion(PRINCIPLES, TokenUsage.of(tokens(promptChars), tokens(PRINCIPLES.length())),
+                FinishReason.STOP);
+    }
+
+    private static long tokens(long chars) {
+        return (chars + CHARS_PER_TOKEN - 1) / CHARS_PER_TOKEN;
     }
 
     @Override
@@ -75,15 +109,19 @@ final class EvalSimulator implements LlmBackend {
         return blind.modelName();
     }
 
-    private SimulatedJudge judgeFor(CompletionRequest request) {
-        if (live.isEmpty()) {
-            return blind;
-        }
+    private static String prompt(CompletionRequest request) {
         StringBuilder prompt = new StringBuilder();
         for (Message message : request.messages()) {
             prompt.append(message.content()).append("\n\n");
         }
-        Known known = live.get(key(Fences.extract(prompt.toString())));
+        return prompt.toString();
+    }
+
+    private SimulatedJudge judgeFor(List<String> shown) {
+        if (live.isEmpty()) {
+            return blind;
+        }
+        Known known = live.get(key(shown));
         return known == null ? blind : known.judge();
     }
 

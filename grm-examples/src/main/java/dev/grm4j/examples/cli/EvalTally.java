@@ -1,5 +1,7 @@
 package dev.grm4j.examples.cli;
 
+import dev.grm4j.core.TokenUsage;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -8,8 +10,9 @@ import java.util.TreeMap;
 
 /**
  * The counts of one {@code grm eval} pass: per k, how many items were right overall, per subset and per
- * position of the true best response, and how many votes failed. Memory is one row per subset and
- * position, whatever the file's size. Thread-safe: items finish on the voting model's threads.
+ * position of the true best response, and how many votes failed; with a meta RM, the same for MetaRM@k
+ * beside Voting@k (one column each). Memory is one row per subset and position, whatever the file's
+ * size. Thread-safe: items finish on the voting model's threads.
  */
 final class EvalTally {
 
@@ -20,24 +23,37 @@ final class EvalTally {
     private static final int LINES_LISTED = 10;
 
     private final List<Integer> ks;
+    private final boolean meta;
     private final Row overall;
     private final Map<String, Row> subsets = new TreeMap<>();
     private final Map<Integer, Row> positions = new TreeMap<>();
     private final int[] failed;
+    private final int[] metaFallbacks;
     private final List<String> skippedReasons = new ArrayList<>();
     private int skipped;
     private long samplesRun;
     private long samplesValid;
+    private TokenUsage tokens = TokenUsage.ZERO;
 
     /** @param ks the k values, ascending, as the verdicts of {@link #add} list them */
     EvalTally(List<Integer> ks) {
-        this.ks = List.copyOf(ks);
-        this.overall = new Row(ks.size());
-        this.failed = new int[ks.size()];
+        this(ks, false);
     }
 
     /**
-     * Counts one item.
+     * @param ks   the k values, ascending, as the verdicts of {@link #add} list them
+     * @param meta whether MetaRM@k is counted beside Voting@k
+     */
+    EvalTally(List<Integer> ks, boolean meta) {
+        this.ks = List.copyOf(ks);
+        this.meta = meta;
+        this.overall = new Row(columns());
+        this.failed = new int[columns()];
+        this.metaFallbacks = new int[ks.size()];
+    }
+
+    /**
+     * Counts one item without a meta RM.
      *
      * @param subset   its subset label
      * @param best     the index of its true best response, 0-based, in the file's order
@@ -45,20 +61,72 @@ final class EvalTally {
      * @param run      samples run for it (at the largest k)
      * @param valid    of those, samples that were scored
      */
-    synchronized void add(String subset, int best, List<Verdict> verdicts, int run, int valid) {
-        if (verdicts.size() != ks.size()) {
-            throw new IllegalArgumentException("expected " + ks.size() + " verdicts, got " + verdicts.size());
+    void add(String subset, int best, List<Verdict> verdicts, int run, int valid) {
+        add(subset, best, new Verdicts(verdicts, List.of(), List.of()), run, valid, TokenUsage.ZERO);
+    }
+
+    /**
+     * Counts one item.
+     *
+     * @param subset   its subset label
+     * @param best     the index of its true best response, 0-based, in the file's order
+     * @param verdicts Voting@k and, with a meta RM, MetaRM@k of each k
+     * @param run      samples run for it (at the largest k)
+     * @param valid    of those, samples that were scored
+     * @param usage    the tokens its judge calls took
+     */
+    synchronized void add(String subset, int best, Verdicts verdicts, int run, int valid, TokenUsage usage) {
+        if (verdicts.plain().size() != ks.size()) {
+            throw new IllegalArgumentException("expected " + ks.size() + " verdicts, got " + verdicts.plain().size());
         }
-        overall.add(verdicts);
-        subsets.computeIfAbsent(subset, key -> new Row(ks.size())).add(verdicts);
-        positions.computeIfAbsent(best + 1, key -> new Row(ks.size())).add(verdicts);
-        for (int i = 0; i < verdicts.size(); i++) {
-            if (verdicts.get(i) == Verdict.FAILED) {
+        if (verdicts.meta().size() != (meta ? ks.size() : 0)) {
+            throw new IllegalArgumentException("expected " + (meta ? ks.size() : 0) + " meta verdicts, got "
+                    + verdicts.meta().size());
+        }
+        List<Verdict> row = new ArrayList<>(columns());
+        for (int i = 0; i < ks.size(); i++) {
+            row.add(verdicts.plain().get(i));
+            if (meta) {
+                row.add(verdicts.meta().get(i));
+                if (verdicts.metaFellBack().get(i)) {
+                    metaFallbacks[i]++;
+                }
+            }
+        }
+        overall.add(row);
+        subsets.computeIfAbsent(subset, key -> new Row(columns())).add(row);
+        positions.computeIfAbsent(best + 1, key -> new Row(columns())).add(row);
+        for (int i = 0; i < row.size(); i++) {
+            if (row.get(i) == Verdict.FAILED) {
                 failed[i]++;
             }
         }
         samplesRun += run;
         samplesValid += valid;
+        tokens = tokens.plus(usage);
+    }
+
+    /**
+     * What Voting@k, and MetaRM@k when a meta RM was given, made of one item, one entry per k.
+     *
+     * @param plain        Voting@k
+     * @param meta         MetaRM@k, empty without a meta RM
+     * @param metaFellBack per k, whether the meta RM failed and the plain vote decided (empty without one)
+     */
+    record Verdicts(List<Verdict> plain, List<Verdict> meta, List<Boolean> metaFellBack) {
+        Verdicts {
+            plain = List.copyOf(plain);
+            meta = List.copyOf(meta);
+            metaFellBack = List.copyOf(metaFellBack);
+            if (meta.size() != metaFellBack.size()) {
+                throw new IllegalArgumentException("one fallback flag per meta verdict: " + meta.size() + " vs "
+                        + metaFellBack.size());
+            }
+        }
+    }
+
+    private int columns() {
+        return meta ? 2 * ks.size() : ks.size();
     }
 
     /** Notes a line that could not be evaluated (invalid, or no ground truth). */
@@ -81,19 +149,49 @@ final class EvalTally {
         return skipped;
     }
 
+    /** Whether MetaRM@k is counted. */
+    boolean meta() {
+        return meta;
+    }
+
     /** The share of items Voting@ks().get(index) got right, failed votes counted wrong; NaN with no items. */
     synchronized double accuracy(int index) {
-        return overall.accuracy(index);
+        return overall.accuracy(meta ? 2 * index : index);
+    }
+
+    /**
+     * The share of items MetaRM@ks().get(index) got right, failed votes counted wrong; NaN with no items.
+     *
+     * @throws IllegalStateException without a meta RM
+     */
+    synchronized double metaAccuracy(int index) {
+        if (!meta) {
+            throw new IllegalStateException("no meta RM in this pass");
+        }
+        return overall.accuracy(2 * index + 1);
     }
 
     /** Votes that failed (no quorum, invalid request) at ks().get(index). */
     synchronized int failed(int index) {
-        return failed[index];
+        return failed[meta ? 2 * index : index];
+    }
+
+    /** Items whose MetaRM@ks().get(index) fell back to the plain vote because the meta RM failed. */
+    synchronized int metaFallbacks(int index) {
+        return metaFallbacks[index];
+    }
+
+    /** The tokens of every judge call of this pass. */
+    synchronized TokenUsage tokens() {
+        return tokens;
     }
 
     /** The report of this pass, one line per element, headed by {@code title}. */
     synchronized List<String> table(String title) {
         List<String> labels = new ArrayList<>(List.of("overall", "failed votes (counted wrong)"));
+        if (meta) {
+            labels.add("meta RM failed, plain vote used");
+        }
         subsets.keySet().forEach(subset -> labels.add("  " + subset));
         positions.keySet().forEach(position -> labels.add("  best is response " + position));
         int width = labels.stream().mapToInt(String::length).max().orElse(0) + 2;
@@ -101,7 +199,12 @@ final class EvalTally {
         List<String> lines = new ArrayList<>();
         lines.add(title);
         StringBuilder header = new StringBuilder(pad("", width)).append(String.format(Locale.ROOT, "%7s", "items"));
-        ks.forEach(k -> header.append(String.format(Locale.ROOT, "%11s", "Voting@" + k)));
+        ks.forEach(k -> {
+            header.append(String.format(Locale.ROOT, "%11s", "Voting@" + k));
+            if (meta) {
+                header.append(String.format(Locale.ROOT, "%11s", "MetaRM@" + k));
+            }
+        });
         lines.add(header.toString());
         lines.add(row(width, "overall", overall));
         lines.add("by subset:");
@@ -114,6 +217,14 @@ final class EvalTally {
             failures.append(String.format(Locale.ROOT, "%11d", count));
         }
         lines.add(failures.toString());
+        if (meta) {
+            StringBuilder fallbacks = new StringBuilder(pad("meta RM failed, plain vote used", width))
+                    .append(String.format(Locale.ROOT, "%7s", ""));
+            for (int count : metaFallbacks) {
+                fallbacks.append(String.format(Locale.ROOT, "%11s%11d", "", count));
+            }
+            lines.add(fallbacks.toString());
+        }
         lines.add(String.format(Locale.ROOT, "samples: %d run, %d valid (%.1f%%)", samplesRun, samplesValid,
                 samplesRun == 0 ? 0.0 : 100.0 * samplesValid / samplesRun));
         if (skipped > 0) {
@@ -126,7 +237,7 @@ final class EvalTally {
     private String row(int width, String label, Row row) {
         StringBuilder line = new StringBuilder(pad(label, width))
                 .append(String.format(Locale.ROOT, "%7d", row.items));
-        for (int i = 0; i < ks.size(); i++) {
+        for (int i = 0; i < columns(); i++) {
             line.append(String.format(Locale.ROOT, "%10.1f%%", 100 * row.accuracy(i)));
         }
         return line.toString();

@@ -3,14 +3,17 @@ package dev.grm4j.examples.cli;
 import dev.grm4j.core.GrmRequest;
 import dev.grm4j.core.Judgement;
 import dev.grm4j.core.PointwiseGrm;
+import dev.grm4j.core.Principle;
 import dev.grm4j.core.SamplingOptions;
 import dev.grm4j.core.simulated.GroundTruth;
 import dev.grm4j.core.simulated.SimulatedJudge;
+import dev.grm4j.principles.PrincipleStrategy;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 class EvalSimulatorTest {
 
@@ -57,5 +60,20 @@ class EvalSimulatorTest {
             assertThat(perItem.judge(REQUEST, sampling, List.of(1, 0)).scores())
                     .isEqualTo(shared.judge(REQUEST, sampling, List.of(1, 0)).scores());
         }
+    }
+
+    @Test
+    void a_principle_generation_prompt_without_fenced_responses_gets_a_short_weighted_criteria_list() {
+        // given: the 'once' strategy asking the simulator, which knows no set, for the query's principles
+        PrincipleStrategy once = PrincipleStrategy.generatedOnce(simulator, 10);
+
+        // when
+        List<Principle> principles = once.principles(REQUEST);
+
+        // then
+        assertThat(principles).hasSize(4);
+        assertThat(principles.stream().mapToDouble(Principle::weight).sum()).isCloseTo(1.0, within(1e-9));
+        assertThat(once.stats().calls()).isEqualTo(1);
+        assertThat(once.stats().tokens().outputTokens()).isPositive();
     }
 }
