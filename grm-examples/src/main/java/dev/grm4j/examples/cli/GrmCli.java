@@ -71,6 +71,15 @@ public final class GrmCli implements Runnable {
         // JSON lines are UTF-8 whatever the platform's default charset.
         cli.setOut(utf8(FileDescriptor.out));
         cli.setErr(utf8(FileDescriptor.err));
+        // A usage error names what is wrong; the whole usage text after it would bury that line.
+        cli.setParameterExceptionHandler((error, arguments) -> {
+            PrintWriter err = error.getCommandLine().getErr();
+            err.println("error: " + error.getMessage());
+            CommandLine failed = error.getCommandLine();
+            err.println("run '" + (failed.getParent() == null ? "grm" : "grm " + failed.getCommandName())
+                    + " --help' for the options");
+            return EXIT_USAGE;
+        });
         int code = cli.execute(args);
         cli.getOut().flush();
         cli.getErr().flush();
