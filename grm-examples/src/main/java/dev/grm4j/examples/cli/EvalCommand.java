@@ -34,8 +34,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -45,7 +48,8 @@ import java.util.concurrent.CompletableFuture;
  * overall, per subset and per position of the true best response; optionally with shuffling on and
  * off, to show what shuffling does to a judge's position bias; optionally MetaRM@k beside Voting@k on
  * the same samples ({@code --meta}), recording every sample for meta RM training ({@code --record}),
- * and with the principles from a chosen strategy ({@code --principles}).
+ * and with the principles from a chosen strategy ({@code --principles}); optionally writing an HTML and
+ * Markdown report of it all ({@code --report}).
  */
 @Command(name = "eval",
         description = {
@@ -61,6 +65,9 @@ import java.util.concurrent.CompletableFuture;
                         + "counted as a fallback.",
                 "--record: every sample of the largest k, failed ones included, one JSON line each with "
                         + "its label (paper Eq. 10): the input of grm train-metarm.",
+                "--report DIR: writes DIR/report.html (self-contained: inline CSS and SVG chart) and "
+                        + "DIR/report.md with the same figures, a few example judgements and their vote "
+                        + "records; the path of report.html goes to standard error.",
                 "Input lines: {\"id\": ..., \"source\": ..., \"subset\": ..., \"prompt\": ..., "
                         + "\"responses\": [...], \"best\": 0}."},
         usageHelpAutoWidth = true,
@@ -145,6 +152,15 @@ final class EvalCommand implements Callable<Integer> {
                     + "coding, general, math, safety, writing) or file:PATH (default: ${DEFAULT-VALUE}).")
     private String principles;
 
+    @Option(names = "--report", paramLabel = "DIR",
+            description = "Write report.html (one self-contained page: accuracy per k, subset and position, "
+                    + "the scaling curve, example judgements, reproducibility record) and report.md (the same "
+                    + "figures) into DIR, creating it if needed.")
+    private Path report;
+
+    /** Items whose judgements and vote records the report shows. */
+    static final int REPORT_EXAMPLES = 3;
+
     @Mixin
     private BackendOptions backend;
 
@@ -202,6 +218,7 @@ final class EvalCommand implements Callable<Integer> {
                     PrincipleStrategy strategy, BenchmarkItem.Parser parser, PrintWriter out)
             throws InterruptedException {
         List<EvalTally> tallies = new ArrayList<>();
+        EvalRun first = null;
         for (boolean shuffled : passes) {
             VotingGrm voting = VotingGrm.builder(grm)
                     .k(sortedKs.get(sortedKs.size() - 1))
@@ -219,9 +236,14 @@ final class EvalCommand implements Callable<Integer> {
             // With --shuffle both, the shuffled pass alone is recorded: one sample set per item.
             TrajectoryWriter recording = tallies.isEmpty() ? recorder : null;
             EvalTally tally;
+            // The report's examples come from the main (first) pass.
+            EvalRun pass = new EvalRun(voting, sortedKs, simulator, window, guided, recording,
+                    report != null && first == null ? REPORT_EXAMPLES : 0);
+            if (first == null) {
+                first = pass;
+            }
             try {
-                tally = new EvalRun(voting, sortedKs, simulator, window, guided, recording)
-                        .run(in, offset, limit, parser);
+                tally = pass.run(in, offset, limit, parser);
             } catch (EvalRun.RecordFailedException e) {
                 command.getErr().println("error: --record: cannot write " + record + ": " + e.getMessage());
                 command.getErr().flush();
@@ -249,7 +271,58 @@ final class EvalCommand implements Callable<Integer> {
         }
         out.println(json(tallies));
         out.flush();
+        if (report != null) {
+            EvalReport.Data data = new EvalReport.Data("grm eval: " + in.getFileName(),
+                    settings(grm, strategy, sortedKs), reportPasses(passes, tallies), first.examples(),
+                    first.records());
+            try {
+                EvalReport.write(report, data);
+            } catch (IOException | UncheckedIOException e) {
+                command.getErr().println("error: --report: cannot write " + report + ": " + e.getMessage());
+                command.getErr().flush();
+                return GrmCli.EXIT_FAILED;
+            }
+            command.getErr().println("report: " + report.resolve(EvalReport.HTML));
+            command.getErr().flush();
+        }
         return tallies.get(0).skipped() > 0 ? GrmCli.EXIT_PARTIAL : GrmCli.EXIT_OK;
+    }
+
+    private static List<EvalReport.Pass> reportPasses(List<Boolean> passes, List<EvalTally> tallies) {
+        List<EvalReport.Pass> figures = new ArrayList<>();
+        for (int i = 0; i < tallies.size(); i++) {
+            figures.add(tallies.get(i).reportPass(passes.get(i) ? "shuffle on" : "shuffle off"));
+        }
+        return figures;
+    }
+
+    /** What was run, in the report's display order: enough, with the vote records, to run it again. */
+    private Map<String, String> settings(PointwiseGrm grm, PrincipleStrategy strategy, List<Integer> sortedKs) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("input", in.toString());
+        if (offset > 0 || limit > 0) {
+            settings.put("lines", "offset " + offset + ", limit " + (limit == 0 ? "none" : limit));
+        }
+        settings.put("backend", backend.backend.name().toLowerCase(Locale.ROOT));
+        settings.put("model", grm.modelName());
+        settings.put("template version", grm.template().version());
+        settings.put("seed", Long.toString(backend.seed));
+        settings.put("k", sortedKs.stream().map(String::valueOf).collect(Collectors.joining(",")));
+        settings.put("shuffle", shuffle.strip().toLowerCase(Locale.ROOT));
+        settings.put("max tokens", Integer.toString(backend.maxTokens));
+        settings.put("temperature", Double.toString(SamplingOptions.PAPER_TEMPERATURE));
+        settings.put("principles", strategy.name());
+        if (meta != null) {
+            settings.put("meta RM", meta.toString());
+        }
+        if (backend.backend == BackendOptions.BackendKind.SIMULATED) {
+            settings.put("sim accuracy", Double.toString(backend.simAccuracy));
+            settings.put("sim position bias", Double.toString(backend.simPositionBias));
+            settings.put("sim malformed rate", Double.toString(backend.simMalformedRate));
+            settings.put("sim careless rate", Double.toString(backend.simCarelessRate));
+            settings.put("sim latency ms", Long.toString(backend.simLatencyMs));
+        }
+        return settings;
     }
 
     /** Loads --meta, or fails as a usage error naming the option and the file. */
@@ -341,7 +414,35 @@ final class EvalCommand implements Callable<Integer> {
                         + record);
             }
         }
+        if (report != null) {
+            checkReport(command);
+        }
         return List.copyOf(new TreeSet<>(ks));
+    }
+
+    /**
+     * Fails early, as a usage error, when --report cannot be a writable directory: it is a file, or its
+     * nearest existing ancestor is not a writable directory. Other failures surface when it is written.
+     */
+    private void checkReport(CommandLine command) {
+        Path target = report.toAbsolutePath();
+        if (Files.exists(target)) {
+            if (!Files.isDirectory(target)) {
+                throw new ParameterException(command, "--report: not a directory: " + report);
+            }
+            if (!Files.isWritable(target)) {
+                throw new ParameterException(command, "--report: directory not writable: " + report);
+            }
+            return;
+        }
+        Path ancestor = target.getParent();
+        while (ancestor != null && !Files.exists(ancestor)) {
+            ancestor = ancestor.getParent();
+        }
+        if (ancestor != null && (!Files.isDirectory(ancestor) || !Files.isWritable(ancestor))) {
+            throw new ParameterException(command, "--report: cannot create " + report + ": " + ancestor
+                    + (Files.isDirectory(ancestor) ? " is not writable" : " is not a directory"));
+        }
     }
 
     private static boolean sameFile(Path a, Path b) {

@@ -17,7 +17,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicReference;
@@ -31,7 +33,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * so the two are paired. With a recorder, every sample of the largest k is written with its label, the
  * input of {@code grm train-metarm}.
  *
- * <p>Items stream: at most {@code window} are in flight, and a finished item leaves only counts behind.
+ * <p>Items stream: at most {@code window} are in flight, and a finished item leaves only counts behind,
+ * except the first few items when examples are kept (for {@code --report}): their judgements and vote
+ * records.
  */
 final class EvalRun {
 
@@ -43,6 +47,11 @@ final class EvalRun {
     private final int window;
     private final MetaGuidedVoting guided;
     private final TrajectoryWriter recorder;
+    /** The first items' examples and vote records, by start order; guarded by {@code this}. */
+    private final EvalReport.Example[] examples;
+    private final String[] records;
+    /** Samples shown per example. */
+    static final int EXAMPLE_SAMPLES = 3;
 
     /** A pass of plain voting only, recording nothing. */
     EvalRun(VotingGrm voting, List<Integer> ks, EvalSimulator simulator, int window) {
@@ -59,6 +68,20 @@ final class EvalRun {
      */
     EvalRun(VotingGrm voting, List<Integer> ks, EvalSimulator simulator, int window, MetaGuidedVoting guided,
             TrajectoryWriter recorder) {
+        this(voting, ks, simulator, window, guided, recorder, 0);
+    }
+
+    /**
+     * As {@link #EvalRun(VotingGrm, List, EvalSimulator, int, MetaGuidedVoting, TrajectoryWriter)}, keeping
+     * the example judgement and the vote record of the first {@code keep} items evaluated (in file order).
+     *
+     * @param keep how many examples to keep, 0 for none
+     */
+    EvalRun(VotingGrm voting, List<Integer> ks, EvalSimulator simulator, int window, MetaGuidedVoting guided,
+            TrajectoryWriter recorder, int keep) {
+        if (keep < 0) {
+            throw new IllegalArgumentException("keep must be >= 0, was " + keep);
+        }
         if (ks.get(ks.size() - 1) != voting.k()) {
             throw new IllegalArgumentException("the largest k " + ks.get(ks.size() - 1) + " must be the voting k "
                     + voting.k());
@@ -69,6 +92,18 @@ final class EvalRun {
         this.window = window;
         this.guided = guided;
         this.recorder = recorder;
+        this.examples = new EvalReport.Example[keep];
+        this.records = new String[keep];
+    }
+
+    /** The examples kept, in file order: the first items evaluated, as many as asked for and finished. */
+    synchronized List<EvalReport.Example> examples() {
+        return Arrays.stream(examples).filter(Objects::nonNull).toList();
+    }
+
+    /** The vote records ({@code VoteRecord.toJson()}) of the items of {@link #examples()}, in the same order. */
+    synchronized List<String> records() {
+        return Arrays.stream(records).filter(Objects::nonNull).toList();
     }
 
     /** Writing the trajectories failed; the message names the problem. */
@@ -102,6 +137,7 @@ final class EvalRun {
         EvalTally tally = new EvalTally(ks, guided != null);
         Semaphore slots = new Semaphore(window);
         AtomicReference<Throwable> bug = new AtomicReference<>();
+        int started = 0;
         try (JsonlLines lines = JsonlLines.open(in)) {
             JsonlLines.Line line = lines.next();
             for (int skipped = 0; line != null && skipped < offset; skipped++) {
@@ -125,7 +161,7 @@ final class EvalRun {
                     slots.release();
                     break;
                 }
-                start(item, subsetOf(line.text()), tally, slots, bug);
+                start(item, subsetOf(line.text()), started++, tally, slots, bug);
             }
         } finally {
             // Every item started must finish before the tally is read or the file is reported unreadable.
@@ -140,7 +176,7 @@ final class EvalRun {
         return tally;
     }
 
-    private void start(BenchmarkItem item, String subset, EvalTally tally, Semaphore slots,
+    private void start(BenchmarkItem item, String subset, int index, EvalTally tally, Semaphore slots,
                        AtomicReference<Throwable> bug) {
         GrmRequest request = item.request();
         int best = item.best().getAsInt();
@@ -165,6 +201,9 @@ final class EvalRun {
                 if (recorder != null) {
                     record(item, result);
                 }
+                if (index < examples.length) {
+                    keep(index, item, subset, request, result, best);
+                }
                 tally.add(subset, best, verdicts(request, result, best), result.samplesRun(), result.validSamples(),
                         result.usage());
             } catch (Throwable t) {
@@ -175,11 +214,26 @@ final class EvalRun {
         });
     }
 
+    /** Keeps the example and the vote record of the item started {@code index}th. */
+    private void keep(int index, BenchmarkItem item, String subset, GrmRequest request, VoteResult result,
+                      int best) {
+        EvalReport.Example example = EvalReport.Example.of(idOf(item), subset, request, result, best,
+                EXAMPLE_SAMPLES);
+        String json = voting.record(request, result).toJson();
+        synchronized (this) {
+            examples[index] = example;
+            records[index] = json;
+        }
+    }
+
+    private static String idOf(BenchmarkItem item) {
+        return item.id().isTextual() ? item.id().asText() : item.id().toString();
+    }
+
     /** Writes every sample of the item's vote with its label; an I/O error stops the run. */
     private void record(BenchmarkItem item, VoteResult result) {
-        String id = item.id().isTextual() ? item.id().asText() : item.id().toString();
         try {
-            recorder.write(id, item.request(), result.samples(), item.best());
+            recorder.write(idOf(item), item.request(), result.samples(), item.best());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -3,6 +3,7 @@ package dev.grm4j.examples.cli;
 import dev.grm4j.core.TokenUsage;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -184,6 +185,43 @@ final class EvalTally {
     /** The tokens of every judge call of this pass. */
     synchronized TokenUsage tokens() {
         return tokens;
+    }
+
+    /**
+     * The figures of this pass for {@code grm eval --report}: accuracy and failed votes per column key
+     * ({@code "K"} for Voting@K, {@code "meta@K"} for MetaRM@K when a meta RM was counted), and the same
+     * accuracy per subset and per position of the true best response (labelled 1-based, "1", "2", ...).
+     *
+     * @param label e.g. "shuffle on"
+     */
+    synchronized EvalReport.Pass reportPass(String label) {
+        Map<String, Integer> failures = new LinkedHashMap<>();
+        for (int i = 0; i < failed.length; i++) {
+            failures.put(columnKey(i), failed[i]);
+        }
+        List<EvalReport.Group> bySubset = new ArrayList<>();
+        subsets.forEach((subset, row) -> bySubset.add(new EvalReport.Group(subset, row.items, accuracies(row))));
+        List<EvalReport.Group> byPosition = new ArrayList<>();
+        positions.forEach((position, row) ->
+                byPosition.add(new EvalReport.Group(Integer.toString(position), row.items, accuracies(row))));
+        return new EvalReport.Pass(label, overall.items, accuracies(overall), failures, bySubset, byPosition);
+    }
+
+    /** The report's key of column {@code index} of a row: "K", or "meta@K" for the meta column of K. */
+    private String columnKey(int index) {
+        if (!meta) {
+            return Integer.toString(ks.get(index));
+        }
+        String k = Integer.toString(ks.get(index / 2));
+        return index % 2 == 0 ? k : EvalReport.META_PREFIX + k;
+    }
+
+    private Map<String, Double> accuracies(Row row) {
+        Map<String, Double> accuracy = new LinkedHashMap<>();
+        for (int i = 0; i < columns(); i++) {
+            accuracy.put(columnKey(i), row.accuracy(i));
+        }
+        return accuracy;
     }
 
     /** The report of this pass, one line per element, headed by {@code title}. */
