@@ -1,6 +1,7 @@
 package dev.grm4j.examples.serve;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
@@ -41,7 +42,8 @@ import java.util.function.Function;
 public final class RewardServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(RewardServer.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Strict: junk after the JSON value is a bad request, not something to ignore. */
+    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final VotingGrm voting;
     private final Handlers handlers;
@@ -51,6 +53,7 @@ public final class RewardServer implements AutoCloseable {
     private final long maxBodyBytes;
     private final Duration retryAfter;
     private final Duration grace;
+    private final int threads;
     private final AtomicInteger inFlight = new AtomicInteger();
     private HttpServer server;
     private ExecutorService executor;
@@ -65,6 +68,7 @@ public final class RewardServer implements AutoCloseable {
         this.maxBodyBytes = builder.maxBodyBytes;
         this.retryAfter = builder.retryAfter;
         this.grace = builder.grace;
+        this.threads = builder.threads;
     }
 
     public static Builder builder(VotingGrm voting) {
@@ -77,11 +81,7 @@ public final class RewardServer implements AutoCloseable {
             throw new IllegalStateException("server already started on port " + port());
         }
         server = HttpServer.create(new InetSocketAddress(host, requestedPort), 1024);
-        executor = Executors.newFixedThreadPool(4, runnable -> {
-            Thread thread = new Thread(runnable, "grm-serve");
-            thread.setDaemon(true);
-            return thread;
-        });
+        executor = connectionExecutor(threads);
         server.setExecutor(executor);
         route("/get_reward", "POST", body -> handlers.getReward(parse(body)));
         route("/v1/score", "POST", body -> handlers.score(parse(body)));
@@ -118,6 +118,26 @@ public final class RewardServer implements AutoCloseable {
         }
         server.stop(0);
         executor.shutdownNow();
+    }
+
+    /**
+     * The JDK server reads each request's headers and body on its executor, blocking, with no read
+     * deadline: a client that drips bytes holds a thread for as long as it likes. Virtual threads
+     * (Java 21+) make such a client cost almost nothing; on Java 17 a large pool of mostly idle threads
+     * raises the number of slow clients it takes to starve the others. Neither is a substitute for a
+     * reverse proxy in front of a server exposed to untrusted clients.
+     */
+    private static ExecutorService connectionExecutor(int threads) {
+        try {
+            return (ExecutorService) Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
+        } catch (ReflectiveOperationException e) {
+            AtomicInteger count = new AtomicInteger();
+            return Executors.newFixedThreadPool(threads, runnable -> {
+                Thread thread = new Thread(runnable, "grm-serve-" + count.incrementAndGet());
+                thread.setDaemon(true);
+                return thread;
+            });
+        }
     }
 
     private void route(String path, String method, Function<byte[], CompletableFuture<Handlers.Answer>> handler) {
@@ -224,6 +244,7 @@ public final class RewardServer implements AutoCloseable {
         private Duration retryAfter = Duration.ofSeconds(5);
         private Duration grace = Duration.ofSeconds(30);
         private MetaGuidedVoting guided;
+        private int threads = 256;
 
         private Builder(VotingGrm voting) {
             this.voting = Objects.requireNonNull(voting, "voting");
@@ -268,6 +289,18 @@ public final class RewardServer implements AutoCloseable {
             if (guided.voting() != voting) {
                 throw new IllegalArgumentException("guided voting must wrap the server's voting model");
             }
+            return this;
+        }
+
+        /**
+         * Threads that read requests on Java 17 (on Java 21+ every connection gets a virtual thread
+         * instead); 256 by default. Each slow client holds one until it finishes sending.
+         */
+        public Builder threads(int threads) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("threads must be >= 1, was " + threads);
+            }
+            this.threads = threads;
             return this;
         }
 
