@@ -64,12 +64,14 @@ public final class LangChain4jBackend implements LlmBackend {
     private final String modelName;
     private final Function<SamplingOptions, ChatRequestParameters> parameters;
     private final Executor executor;
+    private final List<String> secrets;
 
     private LangChain4jBackend(Builder builder) {
         this.model = builder.model;
         this.modelName = builder.modelName != null ? builder.modelName : defaultName(builder.model);
         this.parameters = builder.parameters;
         this.executor = builder.executor != null ? builder.executor : DefaultPool.EXECUTOR;
+        this.secrets = List.copyOf(builder.secrets);
     }
 
     /** Wraps a model with the default parameters mapping and executor. */
@@ -100,7 +102,7 @@ public final class LangChain4jBackend implements LlmBackend {
         try {
             response = model.chat(chatRequest);
         } catch (RuntimeException e) {
-            throw toBackendException(e);
+            throw toBackendException(e, secrets);
         }
         return toCompletion(response);
     }
@@ -156,7 +158,24 @@ public final class LangChain4jBackend implements LlmBackend {
         return new Completion(text, tokens, finishReason);
     }
 
-    static BackendException toBackendException(RuntimeException e) {
+    /** Bearer tokens and OpenAI-style keys, masked in any message whatever the provider echoed. */
+    private static final java.util.regex.Pattern CREDENTIALS = java.util.regex.Pattern.compile(
+            "(?i)(bearer\\s+|api[-_ ]?key[\"':=\\s]+)[A-Za-z0-9._~+/=-]{6,}|\\bsk-[A-Za-z0-9_-]{6,}");
+
+    /**
+     * {@code text} with the given secrets and anything that looks like a credential masked: providers
+     * quote error bodies in their exceptions, and a server may echo the Authorization header there.
+     */
+    static String mask(String text, List<String> secrets) {
+        String masked = text;
+        for (String secret : secrets) {
+            masked = masked.replace(secret, "***");
+        }
+        return CREDENTIALS.matcher(masked).replaceAll(match -> match.group(1) != null
+                ? java.util.regex.Matcher.quoteReplacement(match.group(1)) + "***" : "sk-***");
+    }
+
+    static BackendException toBackendException(RuntimeException e, List<String> secrets) {
         OptionalInt status = OptionalInt.empty();
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof HttpException http) {
@@ -167,7 +186,7 @@ public final class LangChain4jBackend implements LlmBackend {
         boolean retriable = e instanceof RetriableException
                 || status.isPresent() && (status.getAsInt() == 429 || status.getAsInt() >= 500)
                 || hasCause(e, IOException.class);
-        String detail = describe(e);
+        String detail = mask(describe(e), secrets);
         String message = (status.isPresent() ? "HTTP " + status.getAsInt() + ": " : "") + detail;
         return new BackendException(message, e, retriable, status, Optional.empty());
     }
@@ -217,6 +236,7 @@ public final class LangChain4jBackend implements LlmBackend {
         private String modelName;
         private Function<SamplingOptions, ChatRequestParameters> parameters = LangChain4jBackend::standardParameters;
         private Executor executor;
+        private final List<String> secrets = new java.util.ArrayList<>();
 
         private Builder(ChatModel model) {
             this.model = Objects.requireNonNull(model, "model");
@@ -240,6 +260,19 @@ public final class LangChain4jBackend implements LlmBackend {
         /** Runs {@link #completeAsync} calls; the shared bounded pool by default. */
         public Builder executor(Executor executor) {
             this.executor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /**
+         * A value (the API key) to mask in every error message this backend produces. Credentials
+         * that look like one (Bearer tokens, {@code sk-...} keys) are masked anyway; the provider's own
+         * exception, kept as the cause, is not rewritten.
+         */
+        public Builder secret(String secret) {
+            Objects.requireNonNull(secret, "secret");
+            if (!secret.isBlank()) {
+                secrets.add(secret);
+            }
             return this;
         }
 

@@ -108,6 +108,19 @@ class LangChain4jBackendTest {
     }
 
     @Test
+    void credentials_echoed_by_the_server_are_masked_in_the_message() {
+        FakeChatModel model = new FakeChatModel(request -> {
+            throw new dev.langchain4j.exception.InternalServerException(new HttpException(500,
+                    "{\"error\": \"bad header Authorization: Bearer my-key-123456 and sk-abcdef123456, key=house-secret\"}"));
+        });
+
+        assertThatThrownBy(() -> LangChain4jBackend.builder(model).secret("house-secret").build().complete(CALL))
+                .isInstanceOfSatisfying(BackendException.class, e -> assertThat(e.getMessage())
+                        .doesNotContain("my-key-123456", "sk-abcdef123456", "house-secret")
+                        .contains("Bearer ***", "sk-***", "key=***"));
+    }
+
+    @Test
     void a_bad_request_is_not_retriable() {
         FakeChatModel model = new FakeChatModel(request -> {
             throw new InvalidRequestException(new HttpException(400, "context length exceeded"));

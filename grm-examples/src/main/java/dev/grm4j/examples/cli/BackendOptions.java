@@ -147,6 +147,9 @@ final class BackendOptions {
                 .build();
         LlmBackend llm = LangChain4jBackend.builder(chatModel)
                 .parameters(BackendOptions::openAiParameters)
+                // Servers may echo the Authorization header in error bodies; every failure, record and
+                // report downstream reads the backend's message, so mask the key where it is made.
+                .secret(key)
                 .build();
         opened = llm;
         return Judge.remote(llm, sampling, seed, apiKeyEnv == null ? null : key);
