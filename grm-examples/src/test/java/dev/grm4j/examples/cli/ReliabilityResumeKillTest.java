@@ -22,7 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Reliability suite 4 (batch durability): {@code grm score --resume} on a 1000-item file, killed with
- * SIGKILL ({@link Process#destroyForcibly()}) 20 times at random points, then resumed to the end.
+ * SIGKILL ({@link Process#destroyForcibly()}) 20 times at random points, then resumed to the end
+ * ({@code -Plong}); every build runs the same with 5 kills on 300 items.
  *
  * <p>The long form of {@link ResumeKillTest}. Each round draws one of two kinds of kill point, so kills
  * land everywhere a run can be: <em>anywhere</em>, a random 0..900 ms after the child starts (in JVM
@@ -33,11 +34,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * run's bytes exactly: every id once, in order, valid JSON on every line, every line SCORED. The kill
  * points and the times are printed for docs/reliability.md.
  */
-@Tag("long")
 class ReliabilityResumeKillTest {
 
-    private static final int ITEMS = 1000;
-    private static final int KILLS = 20;
     private static final long SEED = Long.getLong("grm.reliability.seed", System.nanoTime());
 
     @TempDir
@@ -54,19 +52,30 @@ class ReliabilityResumeKillTest {
     }
 
     @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void five_sigkills_on_three_hundred_items_lose_nothing_and_invent_nothing() throws Exception {
+        killAndResume(300, 5);
+    }
+
+    @Test
+    @Tag("long")
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void twenty_sigkills_on_a_thousand_items_lose_nothing_and_invent_nothing() throws Exception {
+        killAndResume(1000, 20);
+    }
+
+    private void killAndResume(int items, int killCount) throws Exception {
         Path in = Jsonl.write(dir.resolve("items.jsonl"),
-                IntStream.rangeClosed(1, ITEMS).mapToObj(Jsonl::pair).toList());
+                IntStream.rangeClosed(1, items).mapToObj(Jsonl::pair).toList());
         byte[] expected = reference(in);
         List<String> expectedLines = lines(expected);
-        assertThat(expectedLines).hasSize(ITEMS);
+        assertThat(expectedLines).hasSize(items);
         Path out = dir.resolve("scores.jsonl");
         Random random = new Random(SEED);
         List<KillPoint> kills = new ArrayList<>();
         long started = System.nanoTime();
 
-        for (int r = 1; r <= KILLS; r++) {
+        for (int r = 1; r <= killCount; r++) {
             int round = r;
             int before = lines(read(out)).size();
             long childStart = System.nanoTime();
@@ -94,28 +103,28 @@ class ReliabilityResumeKillTest {
                     left.length > 0 && left[left.length - 1] != '\n'));
         }
         long finalStart = System.nanoTime();
-        Process last = start(in, out, KILLS + 1);
-        assertThat(last.waitFor(120, TimeUnit.SECONDS)).as(context(KILLS + 1, "finished")).isTrue();
+        Process last = start(in, out, killCount + 1);
+        assertThat(last.waitFor(120, TimeUnit.SECONDS)).as(context(killCount + 1, "finished")).isTrue();
         long finalMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - finalStart);
         long totalMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
 
-        assertThat(last.exitValue()).as(() -> context(KILLS + 1, "exit code") + "\n" + log(KILLS + 1)).isZero();
+        assertThat(last.exitValue()).as(() -> context(killCount + 1, "exit code") + "\n" + log(killCount + 1)).isZero();
         List<String> finished = Files.readAllLines(out, StandardCharsets.UTF_8);
         List<JsonNode> parsed = finished.stream().map(CliRun::parse).toList();
-        assertThat(parsed).as(context(KILLS + 1, "every id exactly once, in order"))
+        assertThat(parsed).as(context(killCount + 1, "every id exactly once, in order"))
                 .extracting(line -> line.get("id").asText())
-                .containsExactlyElementsOf(IntStream.rangeClosed(1, ITEMS).mapToObj(n -> "item-" + n).toList());
-        assertThat(parsed).as(context(KILLS + 1, "every line scored"))
+                .containsExactlyElementsOf(IntStream.rangeClosed(1, items).mapToObj(n -> "item-" + n).toList());
+        assertThat(parsed).as(context(killCount + 1, "every line scored"))
                 .extracting(line -> line.get("outcome").asText()).containsOnly("SCORED");
-        assertThat(Files.readAllBytes(out)).as(context(KILLS + 1, "the uninterrupted run's bytes")).isEqualTo(expected);
+        assertThat(Files.readAllBytes(out)).as(context(killCount + 1, "the uninterrupted run's bytes")).isEqualTo(expected);
         assertThat(kills).as("every kill interrupted an unfinished file")
-                .allSatisfy(kill -> assertThat(kill.linesAfter()).isLessThan(ITEMS));
+                .allSatisfy(kill -> assertThat(kill.linesAfter()).isLessThan(items));
 
-        System.out.printf("[reliability 4] seed %d, %d items, %d SIGKILLs, then a final resume%n", SEED, ITEMS, KILLS);
+        System.out.printf("[reliability 4] seed %d, %d items, %d SIGKILLs, then a final resume%n", SEED, items, killCount);
         kills.forEach(kill -> System.out.println("[reliability 4] " + kill));
         System.out.printf("[reliability 4] final resume: %d -> %d lines in %d ms; total %d ms; "
                         + "rounds with a cut line: %d; rounds with no new line: %d%n",
-                kills.get(KILLS - 1).linesAfter(), finished.size(), finalMs, totalMs,
+                kills.get(killCount - 1).linesAfter(), finished.size(), finalMs, totalMs,
                 kills.stream().filter(KillPoint::cutLine).count(),
                 kills.stream().filter(kill -> kill.linesAfter() == kill.linesBefore()).count());
     }
