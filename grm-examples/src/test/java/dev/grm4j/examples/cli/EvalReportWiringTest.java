@@ -1,9 +1,6 @@
 package dev.grm4j.examples.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,7 +21,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** {@code grm eval --report DIR}: the command line wired to the report writer. */
 class EvalReportWiringTest {
 
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     @TempDir
     Path dir;
@@ -159,28 +155,11 @@ class EvalReportWiringTest {
     private Path benchmark(String name, int count) {
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            lines.add(item(i, (i / 2) % 2));
+            lines.add(EvalMetaRmTest.item(i, (i / 2) % 2));
         }
         try {
             return Files.write(dir.resolve(name), lines, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String item(int n, int best) {
-        String good = "It is " + (2 * n) + ": " + n + " + " + n + " = " + (2 * n) + ".";
-        String bad = "It is " + (2 * n + 1) + ", I think.";
-        ObjectNode node = MAPPER.createObjectNode();
-        node.put("id", "item-" + n);
-        node.put("source", "Bench");
-        node.put("subset", n % 2 == 0 ? "math" : "chat");
-        node.put("prompt", "What is " + n + " + " + n + "?");
-        node.putArray("responses").add(best == 0 ? good : bad).add(best == 0 ? bad : good);
-        node.put("best", best);
-        try {
-            return MAPPER.writeValueAsString(node);
-        } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
     }
