@@ -59,7 +59,7 @@ final class BenchCommand implements Callable<Integer> {
             description = "Calls the server of (b) answers at once (default: ${DEFAULT-VALUE}).")
     private int capacity;
 
-    @Option(names = "--batch-requests", paramLabel = "N", defaultValue = "600",
+    @Option(names = "--batch-requests", paramLabel = "N", defaultValue = "1500",
             description = "Requests in the batch of (b) (default: ${DEFAULT-VALUE}).")
     private int batchRequests;
 
