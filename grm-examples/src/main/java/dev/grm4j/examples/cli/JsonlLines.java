@@ -1,6 +1,5 @@
 package dev.grm4j.examples.cli;
 
-import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,17 +27,14 @@ final class JsonlLines implements Closeable {
     record Line(int number, String text, boolean validUtf8) {
     }
 
-    private static final int BUFFER_SIZE = 64 * 1024;
-
     private final InputStream in;
-    private final byte[] buffer = new byte[BUFFER_SIZE];
-    private final ByteArrayOutputStream current = new ByteArrayOutputStream();
-    private int position;
-    private int limit;
+    private final ByteLines lines;
+    private boolean finished;
     private int number;
 
     JsonlLines(InputStream in) {
         this.in = in;
+        this.lines = new ByteLines(in);
     }
 
     static JsonlLines open(Path path) throws IOException {
@@ -53,7 +49,7 @@ final class JsonlLines implements Closeable {
     static long count(Path path) throws IOException {
         long lines = 0;
         int last = '\n';
-        byte[] buffer = new byte[BUFFER_SIZE];
+        byte[] buffer = new byte[ByteLines.BUFFER_SIZE];
         try (InputStream in = Files.newInputStream(path)) {
             for (int read = in.read(buffer); read >= 0; read = in.read(buffer)) {
                 for (int i = 0; i < read; i++) {
@@ -69,44 +65,21 @@ final class JsonlLines implements Closeable {
         return last == '\n' ? lines : lines + 1;
     }
 
-    /** The next line, or null at the end of the input. */
+    /** The next line, or null at the end of the input; a last line without a newline counts. */
     Line next() throws IOException {
-        current.reset();
-        boolean sawBytes = false;
-        while (true) {
-            if (position == limit) {
-                int read = in.read(buffer);
-                if (read <= 0) {
-                    if (!sawBytes) {
-                        return null;
-                    }
-                    break;
-                }
-                position = 0;
-                limit = read;
-            }
-            sawBytes = true;
-            int newline = indexOfNewline();
-            if (newline < 0) {
-                current.write(buffer, position, limit - position);
-                position = limit;
-            } else {
-                current.write(buffer, position, newline - position);
-                position = newline + 1;
-                break;
+        if (finished) {
+            return null;
+        }
+        byte[] line = lines.next();
+        if (line == null) {
+            finished = true;
+            line = lines.remainder();
+            if (line.length == 0) {
+                return null;
             }
         }
         number++;
-        return decode(number, current.toByteArray());
-    }
-
-    private int indexOfNewline() {
-        for (int i = position; i < limit; i++) {
-            if (buffer[i] == '\n') {
-                return i;
-            }
-        }
-        return -1;
+        return decode(number, line);
     }
 
     private static Line decode(int number, byte[] bytes) {

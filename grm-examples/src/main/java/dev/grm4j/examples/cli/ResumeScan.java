@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 
@@ -46,7 +45,6 @@ final class ResumeScan implements JsonlWriter.Keep {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
-    private static final int BUFFER_SIZE = 64 * 1024;
 
     private final JsonlLines input;
     private final BenchmarkItem.Parser parser;
@@ -78,7 +76,7 @@ final class ResumeScan implements JsonlWriter.Keep {
             throw new IllegalStateException("a scan reads its input once");
         }
         scanned = true;
-        LineReader lines = new LineReader(existing);
+        ByteLines lines = new ByteLines(existing);
         long keep = 0;
         int number = 0;
         int brokenLine = 0;
@@ -99,7 +97,7 @@ final class ResumeScan implements JsonlWriter.Keep {
             keep += line.length + 1L;
             kept++;
         }
-        droppedBytes = lines.tail() + brokenLength;
+        droppedBytes = lines.remainder().length + brokenLength;
         return keep;
     }
 
@@ -162,59 +160,6 @@ final class ResumeScan implements JsonlWriter.Keep {
             return node == null || node.isMissingNode() ? null : node;
         } catch (IOException e) {
             return null;
-        }
-    }
-
-    /** Splits bytes on {@code \n}, and remembers how many bytes followed the last one. */
-    private static final class LineReader {
-        private final InputStream in;
-        private final byte[] buffer = new byte[BUFFER_SIZE];
-        private final ByteArrayOutputStream current = new ByteArrayOutputStream();
-        private int position;
-        private int limit;
-        private long tail;
-
-        LineReader(InputStream in) {
-            this.in = in;
-        }
-
-        /** The next line that ends with a newline, without it; null when none is left. */
-        byte[] next() throws IOException {
-            current.reset();
-            while (true) {
-                if (position == limit) {
-                    int read = in.read(buffer);
-                    if (read < 0) {
-                        tail = current.size();
-                        return null;
-                    }
-                    position = 0;
-                    limit = read;
-                }
-                int newline = indexOf('\n');
-                if (newline < 0) {
-                    current.write(buffer, position, limit - position);
-                    position = limit;
-                } else {
-                    current.write(buffer, position, newline - position);
-                    position = newline + 1;
-                    return current.toByteArray();
-                }
-            }
-        }
-
-        /** Bytes after the last newline: a line cut short. Valid once {@link #next()} returned null. */
-        long tail() {
-            return tail;
-        }
-
-        private int indexOf(char c) {
-            for (int i = position; i < limit; i++) {
-                if (buffer[i] == c) {
-                    return i;
-                }
-            }
-            return -1;
         }
     }
 }
