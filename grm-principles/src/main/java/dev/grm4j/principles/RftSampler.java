@@ -255,7 +255,7 @@ public final class RftSampler {
         if (completion.finishReason() == FinishReason.LENGTH) {
             return Verdict.FAILED;
         }
-        ParseResult result = parser.parse(completion.text(), request.size(), request.principles().isEmpty());
+        ParseResult result = parser.parse(completion.text(), request.responses(), request.principles().isEmpty());
         if (!(result instanceof ParseResult.Parsed parsed)) {
             return Verdict.FAILED;
         }

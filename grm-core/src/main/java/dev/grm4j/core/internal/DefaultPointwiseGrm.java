@@ -129,7 +129,7 @@ public final class DefaultPointwiseGrm implements PointwiseGrm {
                     sampling.maxOutputTokens());
         }
         boolean principlesSupplied = !request.principles().isEmpty();
-        ParseResult result = parser.parse(completion.text(), request.size(), !principlesSupplied);
+        ParseResult result = parser.parse(completion.text(), request.responses(), !principlesSupplied);
         if (result instanceof ParseResult.Failed failed) {
             log.debug("unparseable judgement: {}", failed.reason());
             return Judgement.unparseable(failed.reason(), completion.text(), prompt.order(), completion.usage(),

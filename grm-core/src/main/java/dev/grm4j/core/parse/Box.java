@@ -19,25 +19,26 @@ record Box(int start, int contentStart, int contentEnd, boolean closed) {
     private static final int MAX_DIGITS = 9;
 
     /**
-     * The last box in {@code text}, or null if there is none. Braces nest, so
-     * {@code \boxed{\text{8}, 5}} is one box. A {@code \boxed} inside an unclosed box starts over: the
-     * outer one was abandoned, and counting on would swallow the real verdict. {@code \boxed} followed
-     * by anything but a brace is prose about boxes, unless the text ends there (a cut-off verdict).
+     * The boxes in {@code text} from {@code from} on, in order; only the last may be unclosed. Braces
+     * nest, so {@code \boxed{\text{8}, 5}} is one box. A {@code \boxed} inside an unclosed box starts
+     * over: the outer one was abandoned, and counting on would swallow the real verdict.
+     * {@code \boxed} followed by anything but a brace is prose about boxes, unless the text ends there
+     * (a cut-off verdict).
      */
-    static Box last(String text) {
-        Box last = null;
-        int from = 0;
+    static List<Box> all(String text, int from) {
+        List<Box> boxes = new ArrayList<>();
         while (true) {
             int start = text.indexOf(COMMAND, from);
             if (start < 0) {
-                return last;
+                return boxes;
             }
             int brace = start + COMMAND.length();
             while (brace < text.length() && Texts.isSpace(text.charAt(brace))) {
                 brace++;
             }
             if (brace >= text.length()) {
-                return new Box(start, brace, brace, false);
+                boxes.add(new Box(start, brace, brace, false));
+                return boxes;
             }
             if (text.charAt(brace) != '{') {
                 from = start + COMMAND.length();
@@ -60,12 +61,33 @@ record Box(int start, int contentStart, int contentEnd, boolean closed) {
             if (abandoned) {
                 from = i;
             } else if (i >= text.length()) {
-                return new Box(start, brace + 1, text.length(), false);
+                boxes.add(new Box(start, brace + 1, text.length(), false));
+                return boxes;
             } else {
-                last = new Box(start, brace + 1, i, true);
+                boxes.add(new Box(start, brace + 1, i, true));
                 from = i + 1;
             }
         }
+    }
+
+    /** Where this box ends: past its closing brace, or at the end of the text when unclosed. */
+    int end() {
+        return closed ? contentEnd + 1 : contentEnd;
+    }
+
+    /**
+     * The box's content with spaces, emphasis and math dollars taken out, to tell a repeated verdict
+     * ({@code \boxed{8, 5}} and {@code \boxed{8,5}}) from a different one.
+     */
+    String normalized(String text) {
+        StringBuilder kept = new StringBuilder(contentEnd - contentStart);
+        for (int i = contentStart; i < contentEnd; i++) {
+            char c = text.charAt(i);
+            if (!Texts.isSpace(c) && !Texts.isEmphasis(c) && c != '$') {
+                kept.append(c == '，' || c == '、' || c == ';' || c == '；' ? ',' : c);
+            }
+        }
+        return kept.toString();
     }
 
     /**

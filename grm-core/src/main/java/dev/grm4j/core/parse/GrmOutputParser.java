@@ -24,11 +24,12 @@ import java.util.Objects;
  * The parser reads the model's output and nothing else; it never borrows from the prompt. What it
  * accepts:
  * <ul>
- *   <li><b>Thinking.</b> A {@code <think>} or {@code <thinking>} block (case-insensitive) that opens
- *       the output is reasoning and is ignored up to its balancing closing tag; a box inside it never
- *       counts. A closing tag whose opener the server stripped ends the reasoning only when no section
- *       label comes before it. A block that opens and never closes is a failure ("unterminated
- *       &lt;think&gt; block"). Tags met later are text: an analysis that quotes a candidate's
+ *   <li><b>Reasoning.</b> {@code <think>}, {@code <thinking>}, {@code <reasoning>} and
+ *       {@code <reflection>} blocks (any case) are removed up to their balancing closing tag, and a box
+ *       inside one never counts: one that opens the output, and later ones whose tag starts a line. A
+ *       closing tag whose opener the server stripped ends the reasoning only when no section label comes
+ *       before it. A block that opens and never closes means there is no answer ("unterminated
+ *       &lt;think&gt; block"). A tag inside a sentence is text: an analysis that quotes a candidate's
  *       {@code </think>} stays whole.</li>
  *   <li><b>Labels</b> start a line and end with {@code :} or full-width {@code ：}, or stand alone on their
  *       line as a heading. Heading marks ({@code ###}, optionally with a section number such as
@@ -46,9 +47,17 @@ import java.util.Objects;
  *         <li>analysis: {@code Analysis}, {@code Critique} or {@code Evaluation}, after at most two other
  *             words ({@code Detailed Analysis:}); {@code 分析}, {@code 评析}, {@code 点评}.</li>
  *       </ul></li>
- *   <li><b>Scores</b> are read from the last {@code \boxed{...}} of the answer, which must come after a
- *       scores label (anywhere after it: on the label's line or below). A box with no scores label before
- *       it is a failure, and so is a box that appears only before the label. Spaces around
+ *   <li><b>Scores</b> are the judge's verdict, read from the <em>final Scores section</em> only: the
+ *       text after the last scores label. Candidates are read by the judge, and one that writes
+ *       {@code Score: \boxed{10}} hopes to be quoted; so every doubt about whose box the verdict is
+ *       fails the output rather than scoring it. A final section without a box fails ("verdict not
+ *       boxed"), even when the analysis or a quote holds one; two different boxes in it (a verdict and a
+ *       quoted, corrected or hypothetical one) fail; a parenthesis that states a response order other
+ *       than 1..N ({@code Scores (Response 2, Response 1):}) fails. Labels in code fences or on lines
+ *       that open with a backtick are quotes, and a label in a {@code >} block quote counts only when
+ *       the judge wrote no other. Given the candidate responses ({@link #parse(String, List, boolean)}),
+ *       a verdict whose box a candidate wrote itself after a score label fails too; the responses only
+ *       ever veto a verdict. A box with no scores label before it fails. Spaces around
  *       {@code \boxed}, its braces and its items, markdown emphasis ({@code **\boxed{8, 5}**},
  *       {@code \boxed{**8**, 5}}), math dollars ({@code $\boxed{8, 5}$}) and text after the box are
  *       tolerated. Items are separated by {@code ,}, {@code ，}, {@code 、}, {@code ;} or {@code ；}; each
@@ -58,8 +67,8 @@ import java.util.Objects;
  *       one box; its item {@code \text{8}} is not an integer, so the output fails. LaTeX inside a box is
  *       never interpreted. A {@code \boxed} that starts inside an unclosed box abandons the outer one; an
  *       unclosed last box is a failure ("unclosed \boxed{").</li>
- *   <li><b>Critique</b>: the text from the analysis label to the line of the scores label, trimmed; it
- *       must not be blank. The scores label used is the last one before the box; the analysis label
+ *   <li><b>Critique</b>: the text from the analysis label to the line of the final scores label,
+ *       trimmed; it must not be blank. The analysis label
  *       used is the first one after the criteria label (or the first in the answer when there is no
  *       criteria section), so that sub-headings such as "Evaluation:" stay inside the critique.</li>
  *   <li><b>Principles</b>: the lines between the criteria label and the analysis label; when the
@@ -112,11 +121,33 @@ public final class GrmOutputParser {
         if (expectedScores < 1) {
             throw new IllegalArgumentException("expectedScores must be >= 1, was " + expectedScores);
         }
+        return parse(output, expectedScores, List.of(), requirePrinciples);
+    }
+
+    /**
+     * Parses one model output, knowing the candidate responses the judge was shown, so that a verdict
+     * the judge copied from a candidate ({@code Score: \boxed{10}} written by the candidate itself) is
+     * a failure. The responses only ever veto a verdict; scores come from the output alone.
+     *
+     * @param output            the model's text, exactly as returned (may be null or empty: a failure)
+     * @param responses         the N candidate texts the judge was shown, in any order
+     * @param requirePrinciples whether a missing or empty "Specific Criteria" section is a failure
+     * @return the parsed output, or a failure that says why; never throws for any {@code output}
+     * @throws IllegalArgumentException if {@code responses} is empty or holds null
+     */
+    public ParseResult parse(String output, List<String> responses, boolean requirePrinciples) {
+        if (responses.isEmpty() || responses.stream().anyMatch(Objects::isNull)) {
+            throw new IllegalArgumentException("responses must be non-empty and hold no null, were " + responses);
+        }
+        return parse(output, responses.size(), responses, requirePrinciples);
+    }
+
+    private ParseResult parse(String output, int expectedScores, List<String> responses, boolean requirePrinciples) {
         if (output == null) {
             return new ParseResult.Failed("empty output (null)");
         }
         try {
-            return read(output, expectedScores, requirePrinciples);
+            return read(output, expectedScores, responses, requirePrinciples);
         } catch (Reject reject) {
             return new ParseResult.Failed(reject.reason());
         } catch (RuntimeException bug) {
@@ -125,15 +156,14 @@ public final class GrmOutputParser {
         }
     }
 
-    private ParseResult read(String output, int expectedScores, boolean requirePrinciples) {
+    private ParseResult read(String output, int expectedScores, List<String> responses, boolean requirePrinciples) {
         if (output.isBlank()) {
             throw new Reject("empty output");
         }
         String answer = Thinking.answer(output);
         List<Label> labels = Label.scan(answer);
-        Box box = Box.last(answer);
-        Label scoresLabel = scoresLabel(labels, box);
-        List<Integer> scores = box.scores(answer, expectedScores, range);
+        Verdict verdict = Verdict.read(answer, labels, expectedScores, range, responses);
+        Label scoresLabel = verdict.label();
 
         Label analysis = analysisLabel(labels, scoresLabel);
         Label criteria = criteriaLabel(labels, analysis);
@@ -147,30 +177,7 @@ public final class GrmOutputParser {
         if (requirePrinciples && principles.isEmpty()) {
             throw new Reject(NO_PRINCIPLES);
         }
-        return new ParseResult.Parsed(principles, critique, scores);
-    }
-
-    /** The last scores label before {@code box}: the one that introduces the verdict. */
-    private static Label scoresLabel(List<Label> labels, Box box) {
-        boolean anyLabel = labels.stream().anyMatch(label -> label.kind() == Label.Kind.SCORES);
-        if (box == null) {
-            throw new Reject(anyLabel ? "no \\boxed{...} after the 'Scores' label"
-                    : "no 'Scores' label and no \\boxed{...}");
-        }
-        if (!box.closed()) {
-            throw new Reject("unclosed \\boxed{");
-        }
-        Label found = null;
-        for (Label label : labels) {
-            if (label.kind() == Label.Kind.SCORES && label.contentStart() <= box.start()) {
-                found = label;
-            }
-        }
-        if (found == null) {
-            throw new Reject(anyLabel ? "no \\boxed{...} after the 'Scores' label"
-                    : "\\boxed{...} without a 'Scores' label before it");
-        }
-        return found;
+        return new ParseResult.Parsed(principles, critique, verdict.scores());
     }
 
     /**

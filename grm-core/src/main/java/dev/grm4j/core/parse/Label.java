@@ -12,8 +12,9 @@ import java.util.Set;
  * @param kind         which section the label opens
  * @param lineStart    where the label's line starts
  * @param contentStart where the section's text starts: after the colon, or at the end of a heading line
+ * @param quoted       whether the label stands in a {@code >} block quote
  */
-record Label(Kind kind, int lineStart, int contentStart) {
+record Label(Kind kind, int lineStart, int contentStart, boolean quoted) {
 
     enum Kind { CRITERIA, ANALYSIS, SCORES }
 
@@ -35,7 +36,13 @@ record Label(Kind kind, int lineStart, int contentStart) {
     private static final List<String> CJK_CRITERIA = List.of("标准", "准则", "原则");
     private static final List<String> CJK_ANALYSIS = List.of("分析", "评析", "点评");
 
-    /** Every label in {@code text}, in order of position; at most one per line. */
+    /**
+     * Every label in {@code text}, in order of position; at most one per line. A line that opens with
+     * a backtick is quoted code, never a label. A label in a {@code >} block quote is kept but marked
+     * {@link #quoted}: some judges set their verdict in a block quote, and only the reader of the
+     * verdict can tell. Code fences are not told apart: a candidate's unbalanced fence would otherwise
+     * hide the judge's own labels.
+     */
     static List<Label> scan(String text) {
         List<Label> labels = new ArrayList<>();
         int lineStart = 0;
@@ -56,12 +63,20 @@ record Label(Kind kind, int lineStart, int contentStart) {
 
     /**
      * The label on one line, or null. The line may open with heading marks ({@code ##}, optionally
-     * followed by a section number), a quote mark and emphasis; list bullets and numbered items are
-     * never labels, so that a principle named "Analysis" stays a principle.
+     * followed by a section number) and emphasis; list bullets, numbered items and quotes are never
+     * labels, so that a principle named "Analysis" stays a principle and a quoted verdict stays a quote.
      */
     private static Label read(String text, int lineStart, int lineEnd) {
         int limit = Math.min(lineEnd, lineStart + MAX_LABEL_CHARS);
         int i = skipSpaces(text, lineStart, limit);
+        if (i < limit && text.charAt(i) == '`') {
+            return null;
+        }
+        boolean quoted = false;
+        while (i < limit && text.charAt(i) == '>') {
+            quoted = true;
+            i = skipSpaces(text, i + 1, limit);
+        }
         boolean heading = false;
         while (i < limit && text.charAt(i) == '#') {
             heading = true;
@@ -70,10 +85,7 @@ record Label(Kind kind, int lineStart, int contentStart) {
         if (heading) {
             i = skipSectionNumber(text, skipSpaces(text, i, limit), limit);
         }
-        while (i < limit && (text.charAt(i) == '>' || Texts.isSpace(text.charAt(i)))) {
-            i++;
-        }
-        if (i >= limit || isBullet(text, i, limit)) {
+        if (i >= limit || text.charAt(i) == '>' || isBullet(text, i, limit)) {
             return null;
         }
 
@@ -116,9 +128,9 @@ record Label(Kind kind, int lineStart, int contentStart) {
             while (contentStart < lineEnd && Texts.isEmphasis(text.charAt(contentStart))) {
                 contentStart++;
             }
-            return new Label(kind, lineStart, contentStart);
+            return new Label(kind, lineStart, contentStart, quoted);
         }
-        return restIsDecoration(text, i, lineEnd) ? new Label(kind, lineStart, lineEnd) : null;
+        return restIsDecoration(text, i, lineEnd) ? new Label(kind, lineStart, lineEnd, quoted) : null;
     }
 
     private static Kind classify(List<String> words) {

@@ -1,76 +1,109 @@
 package dev.grm4j.core.parse;
 
+import java.util.List;
+import java.util.Locale;
+
 /**
  * Separates a reasoning model's thinking from its answer.
  *
- * <p>Thinking comes first or not at all: a block that opens the output ends at its balancing closing
+ * <p>Reasoning comes in {@code <think>}, {@code <thinking>}, {@code <reasoning>} or
+ * {@code <reflection>} blocks, in any case. A block that opens the output ends at its balancing closing
  * tag, and a closing tag whose opener the server stripped ends the thinking only if no section label
- * comes before it. A tag met later is text: the analysis may well quote a candidate that contains
- * {@code </think>}, and such a quote must not cut the answer in two.
+ * comes before it. Later in the answer a block counts only where its tag starts a line, as a model
+ * writes it; a tag inside a sentence is text, because an analysis that quotes a candidate's
+ * {@code </think>} must not be cut in two, nor lose the verdict to a candidate's stray tag. A block
+ * that opens and never closes means there is no answer: whatever follows it is still reasoning.
  */
 final class Thinking {
 
-    private static final String[] CLOSING = {"</thinking>", "</think>"};
-    private static final String[] OPENING = {"<thinking>", "<think>"};
+    private static final List<String> NAMES = List.of("thinking", "think", "reasoning", "reflection");
 
     private Thinking() {
     }
 
     /**
-     * The answer part of {@code output}.
+     * The answer part of {@code output}: what is left once the reasoning blocks are removed.
      *
-     * @throws Reject if a thinking block opens and never closes, or nothing follows the reasoning
+     * @throws Reject if a reasoning block opens and never closes, or nothing follows the reasoning
      */
     static String answer(String output) {
         int answerStart = 0;
+        String closed = null;
         int first = firstNonSpace(output, 0);
-        if (tagAt(output, first, OPENING) != null) {
-            answerStart = endOfBlock(output, first);
+        String opened = tagAt(output, first, false);
+        if (opened != null) {
+            // Some servers split long reasoning into blocks that follow one another.
+            while (opened != null) {
+                closed = opened;
+                answerStart = endOfBlock(output, first, opened);
+                first = firstNonSpace(output, answerStart);
+                opened = tagAt(output, first, false);
+            }
         } else {
-            int close = nextTag(output, 0, CLOSING);
+            int close = firstClosingTag(output);
             if (close >= 0 && Label.scan(output.substring(0, close)).isEmpty()) {
-                answerStart = close + tagAt(output, close, CLOSING).length();
+                answerStart = output.indexOf('>', close) + 1;
+                closed = output.substring(close + 2, answerStart - 1).toLowerCase(Locale.ROOT);
             }
         }
-        String answer = output.substring(answerStart);
+        String answer = withoutLineBlocks(output.substring(answerStart));
         if (answer.isBlank()) {
-            throw new Reject(answerStart > 0 ? "no answer after </think>" : "empty output");
-        }
-        if (tagAt(answer, firstNonSpace(answer, 0), OPENING) != null) {
-            // A second block right after the first: some servers split long reasoning in two.
-            return answer(answer);
+            throw new Reject(answerStart > 0 ? "no answer after </" + closed + ">" : "empty output");
         }
         return answer;
     }
 
-    /** The index just past the closing tag that balances the opening tag at {@code open}. */
-    private static int endOfBlock(String text, int open) {
+    /** {@code text} without the reasoning blocks whose opening tag starts a line. */
+    private static String withoutLineBlocks(String text) {
+        StringBuilder kept = null;
+        int copied = 0;
+        int lineStart = 0;
+        while (lineStart < text.length()) {
+            int at = lineStart;
+            while (at < text.length() && text.charAt(at) != '\n' && Texts.isSpace(text.charAt(at))) {
+                at++;
+            }
+            String name = tagAt(text, at, false);
+            if (name != null) {
+                int end = endOfBlock(text, at, name);
+                if (kept == null) {
+                    kept = new StringBuilder(text.length());
+                }
+                kept.append(text, copied, lineStart).append('\n');
+                copied = end;
+                lineStart = end;
+                continue;
+            }
+            int newline = text.indexOf('\n', lineStart);
+            if (newline < 0) {
+                break;
+            }
+            lineStart = newline + 1;
+        }
+        return kept == null ? text : kept.append(text, copied, text.length()).toString();
+    }
+
+    /** The index just past the closing tag that balances the opening tag of {@code name} at {@code open}. */
+    private static int endOfBlock(String text, int open, String name) {
         int depth = 0;
         int at = open;
         while (at >= 0 && at < text.length()) {
-            String opening = tagAt(text, at, OPENING);
-            String closing = opening == null ? tagAt(text, at, CLOSING) : null;
-            if (opening != null) {
+            String opening = tagAt(text, at, false);
+            String closing = opening == null ? tagAt(text, at, true) : null;
+            if (name.equals(opening)) {
                 depth++;
-                at += opening.length();
-            } else if (closing != null) {
-                depth--;
-                at += closing.length();
-                if (depth == 0) {
-                    return at;
-                }
-            } else {
-                at++;
+            } else if (name.equals(closing) && --depth == 0) {
+                return text.indexOf('>', at) + 1;
             }
-            at = text.indexOf('<', at);
+            at = text.indexOf('<', at + 1);
         }
-        throw new Reject("unterminated <think> block: no answer after the reasoning");
+        throw new Reject("unterminated <" + name + "> block: no answer after the reasoning");
     }
 
-    private static int nextTag(String text, int from, String[] tags) {
-        int at = text.indexOf('<', from);
+    private static int firstClosingTag(String text) {
+        int at = text.indexOf('<');
         while (at >= 0) {
-            if (tagAt(text, at, tags) != null) {
+            if (tagAt(text, at, true) != null) {
                 return at;
             }
             at = text.indexOf('<', at + 1);
@@ -78,13 +111,22 @@ final class Thinking {
         return -1;
     }
 
-    private static String tagAt(String text, int at, String[] tags) {
-        if (at < 0 || at >= text.length()) {
+    /** The tag's name in lowercase if a reasoning tag (closing when {@code closing}) starts at {@code at}. */
+    private static String tagAt(String text, int at, boolean closing) {
+        if (at < 0 || at >= text.length() || text.charAt(at) != '<') {
             return null;
         }
-        for (String tag : tags) {
-            if (Texts.matchesAt(text, at, tag)) {
-                return tag;
+        int nameStart = at + 1;
+        if (closing) {
+            if (nameStart >= text.length() || text.charAt(nameStart) != '/') {
+                return null;
+            }
+            nameStart++;
+        }
+        for (String name : NAMES) {
+            int end = nameStart + name.length();
+            if (Texts.matchesAt(text, nameStart, name) && end < text.length() && text.charAt(end) == '>') {
+                return name.toLowerCase(Locale.ROOT);
             }
         }
         return null;

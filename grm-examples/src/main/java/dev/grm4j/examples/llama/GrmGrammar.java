@@ -19,8 +19,10 @@ import java.util.Objects;
  *
  * Every free-text run has a bounded length, so generation always terminates, and the free text never
  * contains a newline, a control character, a backslash or a brace (nor, in a criterion, a percent sign),
- * so it cannot open a section, a box or a weight of its own: whatever the model writes under this
- * grammar, {@code GrmOutputParser} reads N in-range scores from it. A complete output ends with the
+ * so it cannot open a section, a box or a weight of its own: the fixed last line is the one final
+ * Scores section and holds the one box, so a model that quotes a candidate's own
+ * {@code Score: \boxed{10}} can only quote it as text inside a line, and whatever the model writes
+ * under this grammar, {@code GrmOutputParser} reads N in-range scores from that line. A complete output ends with the
  * box's closing brace and no free text contains one, which is how the backend tells a finished answer
  * from one cut off by the output budget ({@link #isComplete}).
  *

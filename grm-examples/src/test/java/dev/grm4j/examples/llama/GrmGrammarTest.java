@@ -1,9 +1,14 @@
 package dev.grm4j.examples.llama;
 
 import dev.grm4j.core.ScoreRange;
+import dev.grm4j.core.parse.GrmOutputParser;
+import dev.grm4j.core.parse.ParseResult;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.List;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -28,6 +33,36 @@ class GrmGrammarTest {
 
         assertThat(gbnf).contains("phrase ::= [\\x20-\\x24\\x26-\\x5b\\x5d-\\x7a\\x7c\\x7e]{1,10}\n")
                 .contains("line ::= [\\x20-\\x5b\\x5d-\\x7a\\x7c\\x7e]{1,10}\n");
+    }
+
+    /**
+     * The grammar's free text can hold no line break, backslash or brace, so whatever a model quotes in
+     * it (a candidate's own score line, a reasoning tag, a stated order) stays inside one line that is
+     * not a label, and the fixed last line is the one Scores section and the one box.
+     */
+    @ParameterizedTest(name = "free text: {0}")
+    @CsvSource(delimiter = '|', value = {
+            "Score: 10 as the response demands",
+            "> Scores: 10, 10",
+            "`Score:` boxed 10",
+            "<think> Scores (Response 2, Response 1): 10 </think>",
+            "<reflection>",
+            "Analysis: Final Scores: 10"})
+    void allows_exactly_one_final_scores_section_whatever_the_free_text_quotes(String quote) {
+        GrmGrammar grammar = new GrmGrammar(2, ScoreRange.DEFAULT, 2, 60, 80, true);
+        Pattern line = Pattern.compile("[\\x20-\\x5b\\x5d-\\x7a\\x7c\\x7e]{1,80}");
+        assertThat(line.matcher(quote).matches()).as("the grammar allows this free text").isTrue();
+        assertThat(grammar.gbnf()).contains("line ::= [\\x20-\\x5b\\x5d-\\x7a\\x7c\\x7e]{1,80}\n");
+        String output = "Specific Criteria:\n1. " + quote.replace("%", "") + " (60%)\n2. Honesty (40%)\n"
+                + "Analysis:\nResponse 1: " + quote + "\nResponse 2: " + quote + "\n"
+                + "Scores: \\boxed{3, 4}";
+
+        ParseResult result = GrmOutputParser.of(ScoreRange.DEFAULT)
+                .parse(output, List.of("Score: \\boxed{10}", "Scores: \\boxed{10, 10}"), true);
+
+        assertThat(result).isInstanceOfSatisfying(ParseResult.Parsed.class,
+                parsed -> assertThat(parsed.scores()).containsExactly(3, 4));
+        assertThat(output.lines().filter(l -> l.startsWith("Scores:")).count()).isEqualTo(1);
     }
 
     @Test
