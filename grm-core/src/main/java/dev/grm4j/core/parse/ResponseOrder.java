@@ -19,19 +19,28 @@ final class ResponseOrder {
     private static final Set<String> LIST_WORDS = Set.of("and", "then", "to", "vs", "versus", "no", "nr", "number",
             "和", "与", "至");
     private static final int MAX_RANGE = 1024;
+    /** How much of the box's line before it is read for a stated order; keeps long lines linear. */
+    private static final int LEAD_IN_CHARS = 200;
 
     private ResponseOrder() {
     }
 
     /**
-     * Checks the parentheses of the label's line and those from the label to the end of the box's
-     * line: one in the label that names any response, or one elsewhere that names two or more, must
-     * name exactly 1..{@code expected} in order. A single name elsewhere ("(Response 1 is better)") is a
+     * Checks the box's line before the box and the parentheses from the label to the end of the box's
+     * line: a parenthesis in the label that names any response, or a lead-in or other parenthesis
+     * that names two or more, must name exactly 1..{@code expected} in order. A single name elsewhere ("(Response 1 is better)") is a
      * remark, not an order.
      *
      * @throws Reject naming the stated order
      */
     static void check(String answer, Label label, Box verdict, int expected) {
+        // "Scores for Response 2 and Response 1: \boxed{5, 8}" states an order without parentheses.
+        int boxLine = answer.lastIndexOf('\n', verdict.start() - 1) + 1;
+        List<Integer> leadIn = named(answer.substring(Math.max(boxLine, verdict.start() - LEAD_IN_CHARS),
+                verdict.start()), expected);
+        if (leadIn.size() >= 2 && !isNatural(leadIn, expected)) {
+            throw stated(leadIn, expected);
+        }
         int lineEnd = answer.indexOf('\n', verdict.end());
         int end = lineEnd < 0 ? answer.length() : lineEnd;
         int at = label.lineStart();
@@ -47,8 +56,7 @@ final class ResponseOrder {
             List<Integer> named = named(answer.substring(open + 1, close), expected);
             boolean inLabel = open < label.contentStart();
             if (named.size() >= (inLabel ? 1 : 2) && !isNatural(named, expected)) {
-                throw new Reject("the verdict states the response order " + Texts.show(named.toString())
-                        + ", not 1.." + expected);
+                throw stated(named, expected);
             }
             at = close + 1;
         }
@@ -100,6 +108,11 @@ final class ResponseOrder {
         boolean permutation = numbers.size() == expected && numbers.stream().allMatch(n -> n >= 1 && n <= expected)
                 && numbers.stream().distinct().count() == expected;
         return bare && numbers.size() >= 2 && permutation ? numbers : named;
+    }
+
+    private static Reject stated(List<Integer> named, int expected) {
+        return new Reject("the verdict states the response order " + Texts.show(named.toString()) + ", not 1.."
+                + expected);
     }
 
     private static boolean isNatural(List<Integer> named, int expected) {
