@@ -84,7 +84,7 @@ final class Handlers {
             judged.add(i);
         }
         List<CompletableFuture<VoteResult>> votes = requests.stream().map(voter).toList();
-        return CompletableFuture.allOf(votes.toArray(CompletableFuture[]::new)).thenApply(done -> {
+        CompletableFuture<Answer> reward = CompletableFuture.allOf(votes.toArray(CompletableFuture[]::new)).thenApply(done -> {
             List<VoteResult> results = votes.stream().map(CompletableFuture::join).toList();
             results.forEach(metrics::vote);
             ScoreRange range = voting.grm().scoreRange();
@@ -127,6 +127,13 @@ final class Handlers {
             answer.put("extra_logs", logs);
             return new Answer(200, answer);
         });
+        // Giving up on the answer (the server's deadline) gives up on the samples still queued.
+        reward.whenComplete((done, failure) -> {
+            if (reward.isCancelled()) {
+                votes.forEach(vote -> vote.cancel(false));
+            }
+        });
+        return reward;
     }
 
     /** The native API: one request with its conversation and responses, the full vote back. */
