@@ -144,7 +144,7 @@ class ReliabilityServerAbuseTest {
                 "not valid JSON"});
         cases.put("/get_reward", new String[]{
                 "{\"query\": \"x\"}", "query must be an array of strings",
-                "{\"query\": [\"a\"], \"labels\": [1]}", "labels[0] must be a string",
+                "{\"query\": [\"a\"], \"labels\": [true]}", "labels[0] must be a string or a number",
                 "{\"query\": [\"a\"], \"rewards\": []}", "unknown field 'rewards'"});
         cases.put("/v1/spct-reward", new String[]{
                 "{\"query\": [\"x\"]}", "query, prompts and labels are required",
