@@ -3,8 +3,10 @@ package dev.grm4j.examples.serve;
 import dev.grm4j.core.Judgement;
 import dev.grm4j.core.Outcome;
 import dev.grm4j.voting.VoteResult;
+import dev.grm4j.voting.VoteStatus;
 
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -12,6 +14,8 @@ import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Failures in words for error answers: what went wrong, taken from the failures' own messages. An
@@ -22,6 +26,9 @@ final class Failures {
 
     /** Deeper cause chains than this are cut: a message is never that far down. */
     private static final int MAX_DEPTH = 16;
+
+    /** A java.time.Duration as toString() writes it, in seconds only: "PT1.9S". */
+    private static final Pattern ISO_SECONDS = Pattern.compile("\\bPT([0-9]+(?:\\.[0-9]+)?)S\\b");
 
     private Failures() {
     }
@@ -39,8 +46,8 @@ final class Failures {
             // Wrappers built from a cause alone repeat its toString(): read the cause instead.
             boolean repeatsCause = cause != null && message != null && message.equals(cause.toString());
             if (message != null && !message.isBlank() && !repeatsCause) {
-                return current instanceof TimeoutException ? "the judge did not answer in time (" + message + ")"
-                        : message;
+                return current instanceof TimeoutException
+                        ? "the judge did not answer in time (" + readableDurations(message) + ")" : message;
             }
             current = cause == current ? null : cause;
         }
@@ -53,12 +60,21 @@ final class Failures {
      * quorum is 2; 2 samples: could not connect to ...".
      */
     static String noVote(VoteResult result) {
+        if (result.status() != VoteStatus.NO_QUORUM) {
+            return result.status() + ": " + result.failure().orElse("no reason given");
+        }
+        int neverRan = result.samplesRequested() - result.samplesRun();
         if (result.samples().isEmpty()) {
-            return result.status() + ": " + result.failure().orElse("no sample ran");
+            return result.status() + ": none of the " + neverRan + " samples got a call before the deadline: they"
+                    + " waited for a free call, a limit all requests share (grm serve --max-concurrency)";
         }
         StringBuilder text = new StringBuilder().append(result.status()).append(": only ")
                 .append(result.validSamples()).append(" of ").append(result.samplesRun())
                 .append(" samples were valid, quorum is ").append(result.quorum());
+        if (neverRan > 0) {
+            text.append("; ").append(neverRan).append(neverRan == 1 ? " sample" : " samples")
+                    .append(" never ran: they waited for a free call until the deadline");
+        }
         Map<String, Integer> reasons = new LinkedHashMap<>();
         for (Judgement sample : result.samples()) {
             if (!sample.isScored()) {
@@ -75,6 +91,17 @@ final class Failures {
             return sample.cause().map(Failures::explain).orElse(sample.failure().orElse("backend error"));
         }
         return sample.outcome().name().toLowerCase(Locale.ROOT) + " (" + sample.failure().orElse("no reason given") + ")";
+    }
+
+    /** "call exceeded PT1.899256015S" reads "call exceeded 1.899 s". */
+    private static String readableDurations(String message) {
+        Matcher iso = ISO_SECONDS.matcher(message);
+        StringBuilder text = new StringBuilder();
+        while (iso.find()) {
+            BigDecimal seconds = new BigDecimal(iso.group(1)).setScale(3, RoundingMode.HALF_UP);
+            iso.appendReplacement(text, seconds.stripTrailingZeros().toPlainString() + " s");
+        }
+        return iso.appendTail(text).toString();
     }
 
     /** "2 s", "1.5 s", "0.25 s". */

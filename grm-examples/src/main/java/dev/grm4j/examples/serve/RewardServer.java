@@ -69,6 +69,22 @@ public final class RewardServer implements AutoCloseable {
     }
 
     /**
+     * The {@linkplain VotingGrm.Builder#deadline deadline} to give the voting model of a server whose
+     * reward requests must be answered within {@code requestDeadline}: a tenth shorter, by 100 ms to
+     * 1 s (never below half of it). The vote's own answer names each sample's failure ("the judge did
+     * not answer in time", "connection refused"); ending it first, with time left to write it, makes
+     * that the answer a client gets, and the server's deadline a backstop that is never reached late.
+     *
+     * @throws IllegalArgumentException if {@code requestDeadline} is not positive
+     */
+    public static Duration voteDeadline(Duration requestDeadline) {
+        Builder.positive(requestDeadline, "requestDeadline");
+        long nanos = requestDeadline.toNanos();
+        long margin = Math.max(Duration.ofMillis(100).toNanos(), Math.min(Duration.ofSeconds(1).toNanos(), nanos / 10));
+        return Duration.ofNanos(Math.max(nanos / 2, nanos - margin));
+    }
+
+    /**
      * Binds and starts serving.
      *
      * @throws IOException if the address cannot be bound (in use, not local, no permission)
