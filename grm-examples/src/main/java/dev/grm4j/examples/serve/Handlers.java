@@ -161,12 +161,19 @@ final class Handlers {
         } catch (IllegalArgumentException e) {
             throw new BadRequest(e.getMessage());
         }
-        return voter.apply(built).thenApply(result -> {
+        CompletableFuture<VoteResult> vote = voter.apply(built);
+        CompletableFuture<Answer> scored = vote.thenApply(result -> {
             metrics.vote(result);
             Map<String, Object> answer = describe(result);
             return result.isVoted() ? new Answer(200, answer) : new Answer(503, Map.of("error", Map.of(
                     "message", "no vote: " + Failures.noVote(result), "type", "no_quorum"), "result", answer));
         });
+        scored.whenComplete((done, failure) -> {
+            if (scored.isCancelled()) {
+                vote.cancel(false);
+            }
+        });
+        return scored;
     }
 
     /**

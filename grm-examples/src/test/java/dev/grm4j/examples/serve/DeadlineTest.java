@@ -159,7 +159,7 @@ class DeadlineTest {
     @Timeout(30)
     void the_deadline_covers_waiting_for_a_free_call() throws Exception {
         SilentJudge silent = silentJudge();
-        Duration deadline = Duration.ofMillis(1500);
+        Duration deadline = Duration.ofSeconds(2);
         // One call at a time, 8 samples per rollout, 6 rollouts at once: nearly every sample waits at the gate.
         RewardServer server = serve(openAi(silent.baseUrl()), 8, 1, deadline);
 
@@ -179,7 +179,7 @@ class DeadlineTest {
         List<Timed> answers = calls.stream().map(CompletableFuture::join).toList();
 
         long slowest = answers.stream().mapToLong(Timed::millis).max().orElseThrow();
-        System.out.printf("[deadline] 6 requests x 8 samples through 1 call slot, --deadline 1.5: all %s, slowest"
+        System.out.printf("[deadline] 6 requests x 8 samples through 1 call slot, --deadline 2: all %s, slowest"
                 + " in %d ms%n", answers.stream().map(a -> a.response().statusCode()).distinct().toList(), slowest);
         System.out.println("  e.g. " + message(answers.get(0).response()));
         assertThat(answers).allSatisfy(answer -> {
