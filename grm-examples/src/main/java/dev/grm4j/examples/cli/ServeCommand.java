@@ -17,6 +17,7 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -27,6 +28,12 @@ import java.util.concurrent.CountDownLatch;
                 "Stops gracefully on SIGTERM or Ctrl-C: requests in flight are answered first."},
         usageHelpAutoWidth = true)
 final class ServeCommand implements Callable<Integer> {
+
+    /** Per-call timeout of the judge, whatever the deadline: a call that takes longer is stuck. */
+    static final Duration MAX_CALL_TIMEOUT = Duration.ofSeconds(60);
+
+    /** The longest --deadline taken: a day. */
+    static final double MAX_DEADLINE_SECONDS = 86_400;
 
     @Spec
     private CommandSpec spec;
@@ -44,8 +51,16 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "5000", paramLabel = "PORT", description = "Default: ${DEFAULT-VALUE}.")
     private int port;
 
-    @Option(names = "--k", defaultValue = "8", paramLabel = "K", description = "Samples per rollout (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--k", defaultValue = "8", paramLabel = "K",
+            description = "Samples per rollout, 1.." + EvalCommand.MAX_K + " (default: ${DEFAULT-VALUE}).")
     private int k;
+
+    @Option(names = "--deadline", defaultValue = "150", paramLabel = "SECONDS",
+            description = "The longest one reward request may take, all its samples, retries and waits for a free "
+                    + "call included; then it gets 503 with Retry-After, naming what the judge did. Below OpenRLHF's "
+                    + "180 s client timeout, so the trainer sees the cause, not its own timeout "
+                    + "(default: ${DEFAULT-VALUE}).")
+    private double deadlineSeconds;
 
     @Option(names = "--max-concurrency", defaultValue = "64", paramLabel = "C",
             description = "Most LLM calls in flight over all requests (default: ${DEFAULT-VALUE}).")
@@ -64,18 +79,21 @@ final class ServeCommand implements Callable<Integer> {
     private BackendOptions backend;
 
     @Override
-    public Integer call() throws InterruptedException {
+    public Integer call() {
         CommandLine command = spec.commandLine();
-        if (k < 1 || maxConcurrency < 1 || maxBodyMb < 1 || port < 0 || port > 65535) {
-            throw new ParameterException(command, "--k, --max-concurrency and --max-body-mb must be >= 1 and --port in "
-                    + "0..65535; were " + k + ", " + maxConcurrency + ", " + maxBodyMb + " and " + port);
-        }
+        check(command);
+        Duration deadline = Duration.ofMillis(Math.round(deadlineSeconds * 1000));
+        // The vote's own deadline comes a little before the server's, so that its answer, which names
+        // each sample's failure, is what the client gets; the server's deadline is the backstop.
+        Duration voteDeadline = RewardServer.voteDeadline(deadline);
         Judge judge = backend.open(command, parent.environment());
         VotingGrm voting = VotingGrm.builder(judge.grm()).k(k).seed(backend.seed).maxConcurrency(maxConcurrency)
                 .sampling(SamplingOptions.sampled(SamplingOptions.PAPER_TEMPERATURE).withMaxOutputTokens(backend.maxTokens))
+                .deadline(voteDeadline)
+                .callTimeout(voteDeadline.compareTo(MAX_CALL_TIMEOUT) < 0 ? voteDeadline : MAX_CALL_TIMEOUT)
                 .build();
         RewardServer.Builder builder = RewardServer.builder(voting).host(host).port(port)
-                .maxBodyBytes(maxBodyMb * 1024L * 1024L);
+                .maxBodyBytes(maxBodyMb * 1024L * 1024L).deadline(deadline);
         if (meta != null) {
             try {
                 builder.guidedBy(MetaGuidedVoting.builder(voting, LogisticMetaRm.load(meta)).seed(backend.seed).build());
@@ -93,13 +111,48 @@ final class ServeCommand implements Callable<Integer> {
         command.getOut().println("listening " + server.baseUrl());
         command.getOut().flush();
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            err.println("stopping: answering requests in flight");
-            err.flush();
-            server.close();
+        Thread hook = new Thread(() -> {
+            stop(server, err);
             stopped.countDown();
-        }, "grm-serve-shutdown"));
-        stopped.await();
+        }, "grm-serve-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            // Stopped from inside the JVM (an embedding program, a test): stop as SIGTERM would.
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is already running and stops the server itself
+            }
+            stop(server, err);
+            Thread.currentThread().interrupt();
+        }
         return GrmCli.EXIT_OK;
+    }
+
+    private static void stop(RewardServer server, PrintWriter err) {
+        err.println("stopping: answering requests in flight");
+        err.flush();
+        server.close();
+    }
+
+    private void check(CommandLine command) {
+        if (k < 1 || k > EvalCommand.MAX_K) {
+            throw new ParameterException(command, "--k must be in 1.." + EvalCommand.MAX_K + ", was " + k);
+        }
+        if (!(deadlineSeconds > 0) || deadlineSeconds > MAX_DEADLINE_SECONDS || Math.round(deadlineSeconds * 1000) < 1) {
+            throw new ParameterException(command, "--deadline must be a number of seconds in (0, "
+                    + (long) MAX_DEADLINE_SECONDS + "], at least 0.001, was " + deadlineSeconds);
+        }
+        if (maxConcurrency < 1) {
+            throw new ParameterException(command, "--max-concurrency must be >= 1, was " + maxConcurrency);
+        }
+        if (maxBodyMb < 1 || maxBodyMb > 2047) {
+            throw new ParameterException(command, "--max-body-mb must be in 1..2047, was " + maxBodyMb);
+        }
+        if (port < 0 || port > 65535) {
+            throw new ParameterException(command, "--port must be in 0..65535, was " + port);
+        }
     }
 }

@@ -52,25 +52,17 @@ final class Handlers {
         if (queries == null) {
             throw new BadRequest("query is required: an array of strings, each the templated prompt followed by the response");
         }
-        List<String> prompts = JsonFields.strings(body, "prompts", true);
-        List<String> labels = JsonFields.strings(body, "labels", true);
+        List<String> prompts = JsonFields.strings(body, "prompts", false);
+        List<String> labels = JsonFields.labels(body, "labels");
         requireSameLength("prompts", prompts, queries.size());
         requireSameLength("labels", labels, queries.size());
 
         List<GrmRequest> requests = new ArrayList<>();
-        List<Integer> judged = new ArrayList<>();
         boolean[] empty = new boolean[queries.size()];
         for (int i = 0; i < queries.size(); i++) {
-            String prompt = prompts == null ? null : prompts.get(i);
-            String query = queries.get(i);
-            int index = i;
-            String response = Rollouts.response(query, prompt).orElseThrow(() -> new BadRequest("query[" + index
-                    + "]: cannot find the response: it neither starts with prompts[" + index
-                    + "] nor contains an assistant marker"));
-            String question = Rollouts.userQuery(prompt != null ? prompt : query);
-            if (question.isBlank()) {
-                throw new BadRequest("prompts[" + i + "]: no user question found");
-            }
+            Rollouts.Rollout rollout = Rollouts.split(i, queries.get(i), prompts == null ? null : prompts.get(i));
+            String question = rollout.question();
+            String response = rollout.response();
             if (response.isBlank()) {
                 // An empty generation fails every criterion; it is scored at the floor, and says so.
                 empty[i] = true;
@@ -80,11 +72,16 @@ final class Handlers {
             if (labels != null && labels.get(i) != null && !labels.get(i).isBlank()) {
                 request.reference(labels.get(i));
             }
-            requests.add(request.build());
-            judged.add(i);
+            try {
+                GrmRequest built = request.build();
+                voting.grm().checkRequest(built);
+                requests.add(built);
+            } catch (IllegalArgumentException e) {
+                throw new BadRequest("query[" + i + "]: " + e.getMessage());
+            }
         }
         List<CompletableFuture<VoteResult>> votes = requests.stream().map(voter).toList();
-        return CompletableFuture.allOf(votes.toArray(CompletableFuture[]::new)).thenApply(done -> {
+        CompletableFuture<Answer> reward = CompletableFuture.allOf(votes.toArray(CompletableFuture[]::new)).thenApply(done -> {
             List<VoteResult> results = votes.stream().map(CompletableFuture::join).toList();
             results.forEach(metrics::vote);
             ScoreRange range = voting.grm().scoreRange();
@@ -107,7 +104,7 @@ final class Handlers {
                 }
                 VoteResult result = results.get(next++);
                 if (!result.isVoted()) {
-                    return unavailable("query[" + i + "]: " + result.status() + ": " + result.failure().orElse(""));
+                    return unavailable("query[" + i + "]: no reward: " + Failures.noVote(result));
                 }
                 double mean = result.means().get(0);
                 rewards.add(mean);
@@ -127,6 +124,13 @@ final class Handlers {
             answer.put("extra_logs", logs);
             return new Answer(200, answer);
         });
+        // Giving up on the answer (the server's deadline) gives up on the samples still queued.
+        reward.whenComplete((done, failure) -> {
+            if (reward.isCancelled()) {
+                votes.forEach(vote -> vote.cancel(false));
+            }
+        });
+        return reward;
     }
 
     /** The native API: one request with its conversation and responses, the full vote back. */
@@ -157,13 +161,19 @@ final class Handlers {
         } catch (IllegalArgumentException e) {
             throw new BadRequest(e.getMessage());
         }
-        return voter.apply(built).thenApply(result -> {
+        CompletableFuture<VoteResult> vote = voter.apply(built);
+        CompletableFuture<Answer> scored = vote.thenApply(result -> {
             metrics.vote(result);
             Map<String, Object> answer = describe(result);
             return result.isVoted() ? new Answer(200, answer) : new Answer(503, Map.of("error", Map.of(
-                    "message", result.status() + ": " + result.failure().orElse(""), "type", "no_quorum"),
-                    "result", answer));
+                    "message", "no vote: " + Failures.noVote(result), "type", "no_quorum"), "result", answer));
         });
+        scored.whenComplete((done, failure) -> {
+            if (scored.isCancelled()) {
+                vote.cancel(false);
+            }
+        });
+        return scored;
     }
 
     /**
@@ -175,7 +185,7 @@ final class Handlers {
         JsonFields.onlyKnown(body, Set.of("query", "prompts", "labels"));
         List<String> queries = JsonFields.strings(body, "query", false);
         List<String> prompts = JsonFields.strings(body, "prompts", false);
-        List<String> labels = JsonFields.strings(body, "labels", false);
+        List<String> labels = JsonFields.labels(body, "labels");
         if (queries == null || prompts == null || labels == null) {
             throw new BadRequest("query, prompts and labels are required arrays of strings of equal length");
         }
@@ -189,19 +199,11 @@ final class Handlers {
             if (responses == 0) {
                 throw new BadRequest("prompts[" + i + "] has no fenced responses: send the GRM prompt as grm4j rendered it");
             }
-            int label;
-            try {
-                label = Integer.parseInt(labels.get(i).strip());
-            } catch (NumberFormatException e) {
-                throw new BadRequest("labels[" + i + "] must be an integer (the best response's index, or the true "
-                        + "score for one response), was '" + labels.get(i) + "'");
-            }
+            int label = indexLabel(i, labels.get(i));
             if (responses > 1 && (label < 0 || label >= responses)) {
                 throw new BadRequest("labels[" + i + "] must be a response index in 0.." + (responses - 1) + ", was " + label);
             }
-            int index = i;
-            String rollout = Rollouts.response(queries.get(i), prompts.get(i)).orElseThrow(() -> new BadRequest(
-                    "query[" + index + "] does not start with prompts[" + index + "]"));
+            String rollout = Rollouts.responseAfter(i, queries.get(i), prompts.get(i));
             int reward = SpctReward.of(rollout, responses, label, range, true);
             rewards.add((double) reward);
             scores.add(reward > 0 ? 1.0 : 0.0);
@@ -211,6 +213,23 @@ final class Handlers {
         answer.put("scores", scores);
         answer.put("extra_logs", Map.of());
         return new Answer(200, answer);
+    }
+
+    /**
+     * An SPCT label: ASCII digits only. Integer.parseInt would also take "١" (Arabic-Indic one) and
+     * "+1"; a label is data from a file, and a digit that only looks like one is a bug to report.
+     */
+    private static int indexLabel(int index, String label) {
+        String text = label == null ? "" : label.strip();
+        if (text.isEmpty() || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw new BadRequest("labels[" + index + "] must be ASCII digits (the best response's index, or the true "
+                    + "score for one response), was " + (label == null ? "null" : "'" + label + "'"));
+        }
+        String significant = text.replaceFirst("^0+(?=.)", "");
+        if (significant.length() > 9) {
+            throw new BadRequest("labels[" + index + "] is out of range: " + text);
+        }
+        return Integer.parseInt(significant);
     }
 
     Answer health() {
@@ -292,8 +311,13 @@ final class Handlers {
             if (text == null || (weight != null && !weight.isNumber())) {
                 throw new BadRequest("principles[" + i + "] must be {\"text\": string, \"weight\": number}");
             }
+            double value = weight == null ? 1.0 : weight.asDouble();
+            if (!(value > 0) || !Double.isFinite(value)) {
+                // A weight of 0 or less would let a principle count for nothing, or against the response.
+                throw new BadRequest("principles[" + i + "].weight must be a finite number > 0, was " + weight);
+            }
             try {
-                principles.add(new Principle(text, weight == null ? 1.0 : weight.asDouble()));
+                principles.add(new Principle(text, value));
             } catch (IllegalArgumentException e) {
                 throw new BadRequest("principles[" + i + "]: " + e.getMessage());
             }

@@ -46,6 +46,48 @@ final class JsonFields {
         return values;
     }
 
+    /**
+     * Labels as OpenRLHF sends them: dataset values as they are, so strings, or numbers read as their
+     * decimal text as written (2 is "2", 1.50 is "1.50", 1e3 is "1000"); null entries are absent labels.
+     */
+    static List<String> labels(JsonNode body, String field) {
+        JsonNode node = body.get(field);
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isArray()) {
+            throw new BadRequest(field + " must be an array of strings or numbers, was "
+                    + node.getNodeType().name().toLowerCase());
+        }
+        List<String> values = new ArrayList<>(node.size());
+        for (int i = 0; i < node.size(); i++) {
+            JsonNode item = node.get(i);
+            if (item.isNull()) {
+                values.add(null);
+            } else if (item.isTextual()) {
+                values.add(item.asText());
+            } else if (item.isNumber()) {
+                values.add(decimalText(item, field + "[" + i + "]"));
+            } else {
+                throw new BadRequest(field + "[" + i + "] must be a string or a number, was "
+                        + item.getNodeType().name().toLowerCase());
+            }
+        }
+        return values;
+    }
+
+    /** The number in plain decimal notation; refused when that would be absurdly long (1e999999999). */
+    private static String decimalText(JsonNode number, String where) {
+        if (number.isIntegralNumber()) {
+            return number.bigIntegerValue().toString();
+        }
+        java.math.BigDecimal value = number.decimalValue();
+        if (Math.abs((long) value.scale()) > 1000) {
+            throw new BadRequest(where + " is a number too long to write out in decimals: " + value);
+        }
+        return value.toPlainString();
+    }
+
     static String string(JsonNode body, String field) {
         JsonNode node = body.get(field);
         if (node == null || node.isNull()) {

@@ -1,238 +1,191 @@
 package dev.grm4j.examples.serve;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.grm4j.metarm.MetaGuidedVoting;
 import dev.grm4j.metarm.MetaVoteResult;
 import dev.grm4j.voting.VotingGrm;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.Scheduler;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
+import java.io.UncheckedIOException;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
 
 /**
  * The reward server behind {@code grm serve}: OpenRLHF's {@code POST /get_reward}, the native
- * {@code POST /v1/score}, the SPCT rule reward {@code POST /v1/spct-reward}, {@code GET /health} and {@code GET /metrics}, over one {@link VotingGrm},
- * so that every request shares its limit on calls in flight: rollouts that arrive together are
- * scored together.
+ * {@code POST /v1/score}, the SPCT rule reward {@code POST /v1/spct-reward}, {@code GET /health} and
+ * {@code GET /metrics}, over one {@link VotingGrm}, so that every request shares its limit on calls in
+ * flight: rollouts that arrive together are scored together.
  *
  * <p>Bad requests get 400 (413 for bodies over the limit) with {@code {"error": {"message", "type"}}}
- * naming the field; votes without quorum and backend trouble get 503 with {@code Retry-After}, never
- * a made-up reward. Waiting for votes holds no thread: answers are sent when the votes complete.
- * {@link #close()} stops accepting, then lets requests in flight finish within the grace period.
+ * naming the field; votes without quorum, backend trouble and a passed {@linkplain Builder#deadline
+ * deadline} get 503 with {@code Retry-After}, never a made-up reward. Every error is that JSON, the
+ * HTTP layer's own (404, 405, malformed requests) included.
+ *
+ * <p><b>Slow clients cost no thread.</b> Jetty reads connections with non-blocking I/O: an idle
+ * connection, or one that drips its request a byte at a time, holds a buffer, not a thread, until the
+ * {@linkplain Builder#readTimeout read timeout} closes it. Waiting for votes holds no thread either:
+ * the answer is written when the votes complete. {@link #close()} stops accepting, then lets requests in
+ * flight finish within the grace period.
  */
 public final class RewardServer implements AutoCloseable {
 
-    private static final Logger log = LoggerFactory.getLogger(RewardServer.class);
-    /** Strict: junk after the JSON value is a bad request, not something to ignore. */
-    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-
     private final VotingGrm voting;
-    private final Handlers handlers;
-    private final Metrics metrics = new Metrics();
+    private final MetaGuidedVoting guided;
     private final String host;
     private final int requestedPort;
-    private final long maxBodyBytes;
-    private final Duration retryAfter;
-    private final Duration grace;
     private final int threads;
-    private final AtomicInteger inFlight = new AtomicInteger();
-    private HttpServer server;
-    private ExecutorService executor;
-    private volatile boolean closing;
+    private final Duration idleTimeout;
+    private final Duration grace;
+    private final Settings settings;
+    private Server jetty;
+    private ServerConnector connector;
 
     private RewardServer(Builder builder) {
         this.voting = builder.voting;
-        this.handlers = new Handlers(voting, builder.guided == null ? voting::voteAsync
-                : request -> builder.guided.voteAsync(request).thenApply(MetaVoteResult::vote), metrics);
+        this.guided = builder.guided;
         this.host = builder.host;
         this.requestedPort = builder.port;
-        this.maxBodyBytes = builder.maxBodyBytes;
-        this.retryAfter = builder.retryAfter;
-        this.grace = builder.grace;
         this.threads = builder.threads;
+        this.idleTimeout = builder.idleTimeout;
+        this.grace = builder.grace;
+        this.settings = new Settings(builder.maxBodyBytes, builder.retryAfter, builder.deadline, builder.stallTimeout,
+                builder.readTimeout, voting.grm().modelName());
     }
 
     public static Builder builder(VotingGrm voting) {
         return new Builder(voting);
     }
 
-    /** Binds and starts serving. */
+    /**
+     * The {@linkplain VotingGrm.Builder#deadline deadline} to give the voting model of a server whose
+     * reward requests must be answered within {@code requestDeadline}: a tenth shorter, by 100 ms to
+     * 1 s (never below half of it). The vote's own answer names each sample's failure ("the judge did
+     * not answer in time", "connection refused"); ending it first, with time left to write it, makes
+     * that the answer a client gets, and the server's deadline a backstop that is never reached late.
+     *
+     * @throws IllegalArgumentException if {@code requestDeadline} is not positive
+     */
+    public static Duration voteDeadline(Duration requestDeadline) {
+        Builder.positive(requestDeadline, "requestDeadline");
+        long nanos = requestDeadline.toNanos();
+        long margin = Math.max(Duration.ofMillis(100).toNanos(), Math.min(Duration.ofSeconds(1).toNanos(), nanos / 10));
+        return Duration.ofNanos(Math.max(nanos / 2, nanos - margin));
+    }
+
+    /**
+     * Binds and starts serving.
+     *
+     * @throws IOException if the address cannot be bound (in use, not local, no permission)
+     */
     public synchronized RewardServer start() throws IOException {
-        if (server != null) {
+        if (jetty != null) {
             throw new IllegalStateException("server already started on port " + port());
         }
-        server = HttpServer.create(new InetSocketAddress(host, requestedPort), 1024);
-        executor = connectionExecutor(threads);
-        server.setExecutor(executor);
-        route("/get_reward", "POST", body -> handlers.getReward(parse(body)));
-        route("/v1/score", "POST", body -> handlers.score(parse(body)));
-        route("/v1/spct-reward", "POST", body -> CompletableFuture.completedFuture(handlers.spctReward(parse(body))));
-        route("/health", "GET", body -> CompletableFuture.completedFuture(handlers.health()));
-        route("/metrics", "GET", body -> CompletableFuture.completedFuture(new Handlers.Answer(200, metrics.snapshot())));
-        server.start();
+        QueuedThreadPool pool = new QueuedThreadPool(threads, Math.min(threads, 4));
+        pool.setName("grm-serve");
+        pool.setDaemon(true);
+        Server server = new Server(pool);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+        ServerConnector listener = new ServerConnector(server, new HttpConnectionFactory(http));
+        listener.setHost(host);
+        listener.setPort(requestedPort);
+        listener.setIdleTimeout(idleTimeout.toMillis());
+        listener.setAcceptQueueSize(1024);
+        ReadDeadlines deadlines = new ReadDeadlines(settings.readTimeout());
+        listener.addBean(deadlines);
+        server.addConnector(listener);
+        Metrics metrics = new Metrics();
+        Handlers handlers = new Handlers(voting, guided == null ? voting::voteAsync
+                : request -> guided.voteAsync(request).thenApply(MetaVoteResult::vote), metrics);
+        server.setHandler(new ShuttingDown(new Routes(handlers, metrics, deadlines, settings)));
+        server.setErrorHandler(new JsonErrors(settings.retryAfter()));
+        // Graceful stop: the connector stops accepting, Routes answers new requests 503, and stop()
+        // waits this long for the requests in flight.
+        server.setStopTimeout(Math.max(1, grace.toMillis()));
+        try {
+            server.start();
+            deadlines.start(server.getBean(Scheduler.class));
+        } catch (Exception e) {
+            stopQuietly(server);
+            if (e instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException("cannot start the server on " + host + ":" + requestedPort + ": " + e.getMessage(), e);
+        }
+        jetty = server;
+        connector = listener;
         return this;
     }
 
-    public int port() {
-        return server.getAddress().getPort();
+    /** The port listened on: the one asked for, or the one picked for port 0. */
+    public synchronized int port() {
+        if (connector == null) {
+            throw new IllegalStateException("server not started");
+        }
+        return connector.getLocalPort();
     }
 
     public String baseUrl() {
         return "http://" + host + ":" + port();
     }
 
-    /** Stops accepting requests, waits up to the grace period for those in flight, then stops. */
+    /**
+     * Stops accepting connections, answers new requests on open connections with 503, waits up to
+     * the grace period for the requests in flight to be answered, then stops. Idempotent.
+     */
     @Override
     public synchronized void close() {
-        if (server == null || closing) {
+        if (jetty == null || jetty.isStopping() || jetty.isStopped()) {
             return;
         }
-        closing = true;
-        long until = System.nanoTime() + grace.toNanos();
-        while (inFlight.get() > 0 && System.nanoTime() < until) {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        server.stop(0);
-        executor.shutdownNow();
-    }
-
-    /**
-     * The JDK server reads each request's headers and body on its executor, blocking, with no read
-     * deadline: a client that drips bytes holds a thread for as long as it likes. Virtual threads
-     * (Java 21+) make such a client cost almost nothing; on Java 17 a large pool of mostly idle threads
-     * raises the number of slow clients it takes to starve the others. Neither is a substitute for a
-     * reverse proxy in front of a server exposed to untrusted clients.
-     */
-    private static ExecutorService connectionExecutor(int threads) {
         try {
-            return (ExecutorService) Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
-        } catch (ReflectiveOperationException e) {
-            AtomicInteger count = new AtomicInteger();
-            return Executors.newFixedThreadPool(threads, runnable -> {
-                Thread thread = new Thread(runnable, "grm-serve-" + count.incrementAndGet());
-                thread.setDaemon(true);
-                return thread;
-            });
+            jetty.stop();
+        } catch (Exception e) {
+            throw new UncheckedIOException(new IOException("could not stop the server: " + e.getMessage(), e));
         }
     }
 
-    private void route(String path, String method, Function<byte[], CompletableFuture<Handlers.Answer>> handler) {
-        server.createContext(path, exchange -> {
-            long start = System.nanoTime();
-            inFlight.incrementAndGet();
-            metrics.request(path);
-            CompletableFuture<Handlers.Answer> answer;
-            try {
-                if (!exchange.getRequestURI().getPath().equals(path)) {
-                    throw new BadRequest(404, "no such endpoint: " + exchange.getRequestURI().getPath());
-                }
-                if (closing) {
-                    answer = CompletableFuture.completedFuture(Handlers.unavailable("server is shutting down"));
-                } else if (!exchange.getRequestMethod().equalsIgnoreCase(method)) {
-                    throw new BadRequest(405, path + " takes " + method + ", not " + exchange.getRequestMethod());
-                } else {
-                    answer = handler.apply(readBody(exchange));
-                }
-            } catch (BadRequest e) {
-                answer = CompletableFuture.completedFuture(error(e.status(), e.getMessage(), "invalid_request"));
-            } catch (RuntimeException e) {
-                log.warn("request to {} failed", path, e);
-                answer = CompletableFuture.completedFuture(error(500, "internal error: " + e, "internal"));
-            }
-            answer.exceptionally(e -> {
-                Throwable cause = e.getCause() != null ? e.getCause() : e;
-                return cause instanceof BadRequest bad ? error(bad.status(), bad.getMessage(), "invalid_request")
-                        : Handlers.unavailable("backend trouble: " + cause.getMessage());
-            }).thenAccept(result -> send(exchange, result, start));
-        });
-    }
-
-    private void send(HttpExchange exchange, Handlers.Answer answer, long start) {
-        try (exchange) {
-            byte[] body = JSON.writeValueAsBytes(answer.body());
-            exchange.getResponseHeaders().set("Content-Type", "application/json");
-            if (answer.status() == 503) {
-                exchange.getResponseHeaders().set("Retry-After", Long.toString(Math.max(1, retryAfter.toSeconds())));
-            }
-            exchange.sendResponseHeaders(answer.status(), body.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
-            }
-        } catch (IOException e) {
-            log.debug("client went away before the answer: {}", e.toString());
-        } finally {
-            metrics.response(answer.status(), (System.nanoTime() - start) / 1000);
-            inFlight.decrementAndGet();
-        }
-    }
-
-    private byte[] readBody(HttpExchange exchange) {
-        String length = exchange.getRequestHeaders().getFirst("Content-Length");
-        if (length != null) {
-            try {
-                if (Long.parseLong(length.strip()) > maxBodyBytes) {
-                    throw tooLarge();
-                }
-            } catch (NumberFormatException e) {
-                throw new BadRequest("Content-Length is not a number: " + length);
-            }
-        }
-        try (InputStream in = exchange.getRequestBody()) {
-            ByteArrayOutputStream body = new ByteArrayOutputStream();
-            byte[] buffer = new byte[16384];
-            for (int read = in.read(buffer); read >= 0; read = in.read(buffer)) {
-                body.write(buffer, 0, read);
-                if (body.size() > maxBodyBytes) {
-                    throw tooLarge();
-                }
-            }
-            return body.toByteArray();
-        } catch (IOException e) {
-            throw new BadRequest("could not read the request body: " + e.getMessage());
-        }
-    }
-
-    private BadRequest tooLarge() {
-        return new BadRequest(413, "body is larger than the limit of " + maxBodyBytes + " bytes");
-    }
-
-    private static JsonNode parse(byte[] body) {
-        if (body.length == 0) {
-            throw new BadRequest("body is empty: expected a JSON object");
-        }
+    private static void stopQuietly(Server server) {
         try {
-            return JSON.readTree(new String(body, StandardCharsets.UTF_8));
-        } catch (JsonProcessingException e) {
-            throw new BadRequest("body is not valid JSON: " + e.getOriginalMessage());
+            server.stop();
+        } catch (Exception ignored) {
+            // already failing to start: the start failure is the one to report
         }
     }
 
-    private static Handlers.Answer error(int status, String message, String type) {
-        return new Handlers.Answer(status, Map.of("error", Map.of("message", message, "type", type)));
+    /** Counts requests in flight so that stop() can wait for them; answers new ones 503 once stopping. */
+    private static final class ShuttingDown extends GracefulHandler {
+        ShuttingDown(Handler handler) {
+            super(handler);
+            // Idle keep-alive connections are closed this soon once stopping; requests in flight are not
+            // idle (Jetty ignores the idle timeout while a handler holds the request) and are answered.
+            setShutdownIdleTimeout(100);
+        }
+
+        @Override
+        protected void handleShutdownRejection(Request request, Response response, Callback callback) {
+            response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+            Response.writeError(request, response, callback, 503, "server is shutting down");
+        }
+    }
+
+    /** What the request handling needs to know of the configuration. */
+    record Settings(long maxBodyBytes, Duration retryAfter, Duration deadline, Duration stallTimeout,
+                    Duration readTimeout, String model) {
     }
 
     /** Configures a {@link RewardServer}. */
@@ -243,8 +196,12 @@ public final class RewardServer implements AutoCloseable {
         private long maxBodyBytes = 10L * 1024 * 1024;
         private Duration retryAfter = Duration.ofSeconds(5);
         private Duration grace = Duration.ofSeconds(30);
+        private Duration deadline;
+        private Duration idleTimeout = Duration.ofSeconds(30);
+        private Duration readTimeout = Duration.ofSeconds(20);
+        private Duration stallTimeout = Duration.ofMillis(500);
         private MetaGuidedVoting guided;
-        private int threads = 256;
+        private int threads = 64;
 
         private Builder(VotingGrm voting) {
             this.voting = Objects.requireNonNull(voting, "voting");
@@ -267,8 +224,9 @@ public final class RewardServer implements AutoCloseable {
 
         /** Larger bodies get 413; 10 MB by default. */
         public Builder maxBodyBytes(long maxBodyBytes) {
-            if (maxBodyBytes < 1) {
-                throw new IllegalArgumentException("maxBodyBytes must be >= 1, was " + maxBodyBytes);
+            if (maxBodyBytes < 1 || maxBodyBytes > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("maxBodyBytes must be in 1.." + (Integer.MAX_VALUE - 8)
+                        + ", was " + maxBodyBytes);
             }
             this.maxBodyBytes = maxBodyBytes;
             return this;
@@ -276,7 +234,46 @@ public final class RewardServer implements AutoCloseable {
 
         /** The Retry-After sent with 503s; 5 s by default. */
         public Builder retryAfter(Duration retryAfter) {
-            this.retryAfter = Objects.requireNonNull(retryAfter, "retryAfter");
+            this.retryAfter = positive(retryAfter, "retryAfter");
+            return this;
+        }
+
+        /**
+         * The longest a reward request ({@code /get_reward}, {@code /v1/score}) may take from its arrival
+         * to its answer, over all its rollouts, samples, retries and waits for a free call; at the
+         * deadline it gets 503 naming the rollouts still unvoted. None by default: the voting model's own
+         * {@linkplain VotingGrm.Builder#deadline deadline} then bounds each vote. Give the voting model a
+         * somewhat shorter deadline than this, so that its answer, which names each sample's failure,
+         * normally comes first.
+         */
+        public Builder deadline(Duration deadline) {
+            this.deadline = positive(deadline, "deadline");
+            return this;
+        }
+
+        /** How long a connection with no request in progress may stay silent before it is closed; 30 s by default. */
+        public Builder idleTimeout(Duration idleTimeout) {
+            this.idleTimeout = positive(idleTimeout, "idleTimeout");
+            return this;
+        }
+
+        /**
+         * The longest a client may take to send one request, headers and body, counted from its first
+         * byte; then the connection is closed (or the request gets 400 if its headers are in). 20 s by
+         * default. Slow clients cost no thread, so this only bounds how long they hold a connection.
+         */
+        public Builder readTimeout(Duration readTimeout) {
+            this.readTimeout = positive(readTimeout, "readTimeout");
+            return this;
+        }
+
+        /**
+         * The longest pause allowed inside a request body; then the request gets 400 and its connection
+         * is closed. 0.5 s by default: reward clients send their few kilobytes of body in one go, so a
+         * body that stops that long comes from a client that is gone or announced more bytes than it has.
+         */
+        public Builder stallTimeout(Duration stallTimeout) {
+            this.stallTimeout = positive(stallTimeout, "stallTimeout");
             return this;
         }
 
@@ -293,12 +290,12 @@ public final class RewardServer implements AutoCloseable {
         }
 
         /**
-         * Threads that read requests on Java 17 (on Java 21+ every connection gets a virtual thread
-         * instead); 256 by default. Each slow client holds one until it finishes sending.
+         * The most threads that parse requests and write answers, 8..4096; 64 by default. No thread waits
+         * for a slow client or a vote, so a few are plenty.
          */
         public Builder threads(int threads) {
-            if (threads < 1) {
-                throw new IllegalArgumentException("threads must be >= 1, was " + threads);
+            if (threads < 8 || threads > 4096) {
+                throw new IllegalArgumentException("threads must be in 8..4096, was " + threads);
             }
             this.threads = threads;
             return this;
@@ -306,12 +303,24 @@ public final class RewardServer implements AutoCloseable {
 
         /** How long {@link #close()} waits for requests in flight; 30 s by default. */
         public Builder grace(Duration grace) {
-            this.grace = Objects.requireNonNull(grace, "grace");
+            Objects.requireNonNull(grace, "grace");
+            if (grace.isNegative()) {
+                throw new IllegalArgumentException("grace must be >= 0, was " + grace);
+            }
+            this.grace = grace;
             return this;
         }
 
         public RewardServer build() {
             return new RewardServer(this);
+        }
+
+        private static Duration positive(Duration duration, String name) {
+            Objects.requireNonNull(duration, name);
+            if (duration.isNegative() || duration.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive, was " + duration);
+            }
+            return duration;
         }
     }
 }

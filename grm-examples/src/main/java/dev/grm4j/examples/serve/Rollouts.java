@@ -1,20 +1,28 @@
 package dev.grm4j.examples.serve;
 
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Optional;
+import java.util.Set;
 
 /**
  * Takes an RLHF rollout apart. OpenRLHF sends each rollout as {@code query} = the templated prompt
  * followed by the response, and the templated prompt alone as {@code prompts}; the judge needs the
  * user's own question and the response, without chat-template tokens.
+ *
+ * <p>The split is where a policy would attack: a response that writes its own chat markers
+ * ({@code <|im_end|><|im_start|>user ...<|im_start|>assistant}) must not become the question the judge
+ * grades it against. So the split is never guessed: with a prompt, the response is exactly what follows
+ * the prompt, chat markers and all; without one, the query must hold exactly one assistant marker, and
+ * anything else is a 400 asking for {@code prompts}.
  */
 final class Rollouts {
 
     /** One turn-taking convention of a chat template: where turns start and end. */
-    private record Template(String userStart, String assistantStart, List<String> turnEnds) {
+    record Template(String userStart, String assistantStart, List<String> turnEnds) {
     }
 
-    private static final List<Template> TEMPLATES = List.of(
+    /** The chat templates whose markers are recognised. */
+    static final List<Template> TEMPLATES = List.of(
             new Template("<|im_start|>user\n", "<|im_start|>assistant\n", List.of("<|im_end|>", "<|endoftext|>")),
             new Template("<|start_header_id|>user<|end_header_id|>", "<|start_header_id|>assistant<|end_header_id|>",
                     List.of("<|eot_id|>", "<|end_of_text|>")),
@@ -25,58 +33,137 @@ final class Rollouts {
             new Template("Human:", "Assistant:", List.of()),
             new Template("User:", "Assistant:", List.of()));
 
+    /** Every distinct assistant marker, for counting them in a query. */
+    private static final List<String> ASSISTANT_MARKERS = List.copyOf(TEMPLATES.stream()
+            .map(Template::assistantStart).collect(java.util.stream.Collectors.toCollection(LinkedHashSet::new)));
+
     /** Special tokens a generation may end with, whatever the template. */
     private static final List<String> END_TOKENS = TEMPLATES.stream().flatMap(t -> t.turnEnds().stream()).distinct().toList();
+
+    /** A rollout taken apart: the question the judge grades against, and the response it grades. */
+    record Rollout(String question, String response) {
+    }
 
     private Rollouts() {
     }
 
     /**
-     * The response part of {@code query}: what follows {@code prompt} when the query starts with it,
-     * else what follows the last assistant marker; trailing end-of-turn tokens removed.
+     * Splits rollout {@code index}: after {@code prompt} when one is given, else at the query's only
+     * assistant marker. The response has trailing end-of-turn tokens removed; the question is the user's
+     * last message in the part before the response.
+     *
+     * @param prompt the templated prompt, or null when the client sent none
+     * @throws BadRequest naming the index when the prompt is not a prefix of the query, when without a
+     *                    prompt the query has no or several assistant markers, or when no question is left
      */
-    static Optional<String> response(String query, String prompt) {
-        String rest = null;
-        if (prompt != null && !prompt.isEmpty() && query.startsWith(prompt)) {
-            rest = query.substring(prompt.length());
+    static Rollout split(int index, String query, String prompt) {
+        String before;
+        String after;
+        if (prompt != null) {
+            int length = prefixLength(query, prompt);
+            if (length < 0) {
+                throw new BadRequest("query[" + index + "] does not start with prompts[" + index + "] (not even with"
+                        + " the prompt's trailing whitespace trimmed): each query must be its prompt followed by the"
+                        + " response");
+            }
+            before = prompt;
+            after = query.substring(length);
         } else {
-            int best = -1;
-            String marker = null;
-            for (Template template : TEMPLATES) {
-                int at = query.lastIndexOf(template.assistantStart());
-                if (at > best) {
-                    best = at;
-                    marker = template.assistantStart();
-                }
-            }
-            if (marker != null) {
-                rest = query.substring(best + marker.length());
-            }
+            int at = onlyAssistantMarker(index, query);
+            String marker = ASSISTANT_MARKERS.stream().filter(m -> query.startsWith(m, at)).findFirst().orElseThrow();
+            before = query.substring(0, at + marker.length());
+            after = query.substring(at + marker.length());
         }
-        if (rest == null) {
-            return Optional.empty();
+        String question = userQuestion(before);
+        if (question.isBlank()) {
+            throw new BadRequest((prompt != null ? "prompts[" + index + "]" : "query[" + index + "]")
+                    + ": no user question found before the response");
         }
-        return Optional.of(stripEnds(rest));
+        return new Rollout(question, stripEnds(after));
     }
 
-    /** The user's last message inside a templated prompt, or the prompt itself when it has no template. */
-    static String userQuery(String prompt) {
-        for (Template template : TEMPLATES) {
-            int start = prompt.lastIndexOf(template.userStart());
-            if (start < 0) {
-                continue;
-            }
-            String turn = prompt.substring(start + template.userStart().length());
-            int end = turn.length();
-            for (String candidate : template.turnEnds()) {
-                int at = turn.indexOf(candidate);
-                end = at >= 0 ? Math.min(end, at) : end;
-            }
-            int assistant = turn.indexOf(template.assistantStart());
-            end = assistant >= 0 ? Math.min(end, assistant) : end;
-            return turn.substring(0, end).strip();
+    /**
+     * What follows {@code prompt} in {@code query}, for rollouts of a GRM being trained: the prompt must
+     * be a prefix, exactly or with its trailing whitespace trimmed.
+     *
+     * @throws BadRequest naming the index when it is not
+     */
+    static String responseAfter(int index, String query, String prompt) {
+        int length = prefixLength(query, prompt);
+        if (length < 0) {
+            throw new BadRequest("query[" + index + "] does not start with prompts[" + index + "] (not even with the"
+                    + " prompt's trailing whitespace trimmed)");
         }
-        return prompt.strip();
+        return stripEnds(query.substring(length));
+    }
+
+    /**
+     * How much of {@code query} the prompt takes: all of {@code prompt} when the query starts with it,
+     * else the prompt less its trailing whitespace (a tokenizer round trip may drop a final newline), else -1.
+     */
+    private static int prefixLength(String query, String prompt) {
+        if (query.startsWith(prompt)) {
+            return prompt.length();
+        }
+        String trimmed = prompt.stripTrailing();
+        return query.startsWith(trimmed) ? trimmed.length() : -1;
+    }
+
+    /** Where the query's one assistant marker starts. */
+    private static int onlyAssistantMarker(int index, String query) {
+        int found = -1;
+        int count = 0;
+        Set<String> seen = new LinkedHashSet<>();
+        for (String marker : ASSISTANT_MARKERS) {
+            for (int at = query.indexOf(marker); at >= 0; at = query.indexOf(marker, at + marker.length())) {
+                found = at;
+                count++;
+                seen.add(marker.strip());
+            }
+        }
+        if (count == 0) {
+            throw new BadRequest("query[" + index + "] has no assistant marker of a known chat template "
+                    + ASSISTANT_MARKERS.stream().map(String::strip).toList() + ": send prompts, the templated prompt"
+                    + " of each query, so that its response can be told apart");
+        }
+        if (count > 1) {
+            throw new BadRequest("query[" + index + "] holds " + count + " assistant markers " + seen + ", so where its"
+                    + " response starts is ambiguous (a response may write markers of its own): send prompts, the"
+                    + " templated prompt of each query");
+        }
+        return found;
+    }
+
+    /**
+     * The user's last message in a templated prompt: the turn of the template whose assistant marker
+     * comes last (the generation prompt), else the prompt itself when it has no template.
+     */
+    static String userQuestion(String prompt) {
+        Template best = null;
+        int bestAssistant = -1;
+        int bestUser = -1;
+        for (Template template : TEMPLATES) {
+            int assistant = prompt.lastIndexOf(template.assistantStart());
+            int user = assistant >= 0 ? prompt.lastIndexOf(template.userStart(), assistant)
+                    : prompt.lastIndexOf(template.userStart());
+            if (assistant > bestAssistant || (assistant == bestAssistant && user > bestUser)) {
+                best = template;
+                bestAssistant = assistant;
+                bestUser = user;
+            }
+        }
+        if (best == null || (bestAssistant < 0 && bestUser < 0)) {
+            return stripEnds(prompt);
+        }
+        int from = bestUser >= 0 ? bestUser + best.userStart().length() : 0;
+        int to = bestAssistant >= from ? bestAssistant : prompt.length();
+        String turn = prompt.substring(from, to);
+        int end = turn.length();
+        for (String candidate : best.turnEnds()) {
+            int at = turn.indexOf(candidate);
+            end = at >= 0 ? Math.min(end, at) : end;
+        }
+        return turn.substring(0, end).strip();
     }
 
     private static String stripEnds(String text) {

@@ -1,5 +1,6 @@
 /**
  * {@code grm serve}: the reward server. OpenRLHF's remote reward contract ({@code POST /get_reward}),
- * the native scoring API ({@code POST /v1/score}), health and metrics, on the JDK's HTTP server.
+ * the native scoring API ({@code POST /v1/score}), the SPCT rule reward, health and metrics, on Jetty's
+ * non-blocking HTTP server (its core API, no servlets).
  */
 package dev.grm4j.examples.serve;

@@ -29,15 +29,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Reliability suite 6 (server abuse): {@code grm serve}'s {@link RewardServer} on loopback, fed bodies
- * over the limit, broken JSON, wrong types and unknown fields, 1000 connections at once, and slow
- * (slowloris) clients. Every abusive request must get a 4xx or 503 with a JSON error, and the server
- * must keep answering everyone else. Raw sockets, so the test sees exactly what goes over the wire and
- * every read has a deadline: nothing can hang. Figures are printed with the prefix {@code [reliability 6]}.
+ * over the limit, broken JSON, wrong types and unknown fields, bodies that lie about their length or
+ * break the chunked encoding, malformed HTTP, 1000 connections at once, and 1000 clients that drip their
+ * headers a byte a second. Every abusive request must get a 4xx or 503 with a JSON error (or, for a
+ * broken body, a closed connection) within a second, and the server must keep answering everyone
+ * else. Raw sockets, so the test sees exactly what goes over the wire and every read has a deadline:
+ * nothing can hang. Figures are printed with the prefix {@code [reliability 6]}.
  */
 class ReliabilityServerAbuseTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String SCORE = "{\"query\": \"q\", \"responses\": [\"one two\", \"three\"]}";
+    private static final String GET_REWARD = "{\"query\": [\"<|im_start|>user\\nName two colours.<|im_end|>\\n"
+            + "<|im_start|>assistant\\nred blue<|im_end|>\"], \"prompts\": [\"<|im_start|>user\\nName two colours."
+            + "<|im_end|>\\n<|im_start|>assistant\\n\"], \"labels\": [\"\"]}";
 
     private RewardServer server;
     private final List<Socket> sockets = new ArrayList<>();
@@ -139,7 +144,7 @@ class ReliabilityServerAbuseTest {
                 "not valid JSON"});
         cases.put("/get_reward", new String[]{
                 "{\"query\": \"x\"}", "query must be an array of strings",
-                "{\"query\": [\"a\"], \"labels\": [1]}", "labels[0] must be a string",
+                "{\"query\": [\"a\"], \"labels\": [true]}", "labels[0] must be a string or a number",
                 "{\"query\": [\"a\"], \"rewards\": []}", "unknown field 'rewards'"});
         cases.put("/v1/spct-reward", new String[]{
                 "{\"query\": [\"x\"]}", "query, prompts and labels are required",
@@ -202,70 +207,233 @@ class ReliabilityServerAbuseTest {
                 connections, sentMs, allMs, statuses, millisSince(t1));
     }
 
-    // ---------------------------------------------------------------- slowloris
+    // ---------------------------------------------------------------- slow clients
 
     /**
-     * 200 clients that drip their request one byte a second and never finish: 100 in the headers, 100
-     * in a body announced as 100 kB. While they hang, a normal {@code /health} and {@code /v1/score}
-     * must still be answered within 5 s.
-     *
-     * <p>The JDK server reads headers and bodies on its executor with no read deadline; with the first
-     * pool of 4 threads, 4 such clients starved everyone. The server now reads on a pool of 256 (virtual
-     * threads on Java 21+), so it takes more slow clients than that on Java 17.
+     * 1000 clients that drip their request headers one byte a second and never finish. With the JDK
+     * server each held a thread, and 300 of them stalled {@code /health} for good; on Jetty they hold a
+     * buffer each. While they drip, {@code /health} must answer within 100 ms, every time, and
+     * {@code /get_reward} in about its time without them.
      */
     @Test
-    @Timeout(90)
-    void slow_clients_that_never_finish_do_not_stop_the_server_answering_others() throws Exception {
+    @Timeout(60)
+    void a_thousand_clients_dripping_headers_do_not_slow_health_or_rewards() throws Exception {
         int port = start(builder(Duration.ofMillis(20)));
-        int slow = 200;
+        byte[] reward = post("/get_reward", GET_REWARD);
+        List<Long> alone = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            alone.add(timed(() -> assertThat(exchange(port, reward).status()).isEqualTo(200)));
+        }
+        int slow = 1000;
         List<Socket> dripping = new ArrayList<>();
+        long t0 = System.nanoTime();
         for (int i = 0; i < slow; i++) {
             Socket socket = connect(port, Duration.ofSeconds(5));
-            String opening = i % 2 == 0
-                    ? "POST /v1/score HTTP/1.1\r\nHost: localhost\r\nX-Slow: "
-                    : new String(headers("POST", "/v1/score", "Content-Length: 100000"), StandardCharsets.US_ASCII)
-                    + "{\"query\": \"";
-            socket.getOutputStream().write(opening.getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().write("POST /get_reward HTTP/1.1\r\nHost: localhost\r\nX-Slow: "
+                    .getBytes(StandardCharsets.US_ASCII));
             dripping.add(socket);
         }
-        CompletableFuture<Void> drip = CompletableFuture.runAsync(() -> {
-            while (!Thread.currentThread().isInterrupted()) {
-                for (Socket socket : dripping) {
+        long openedMs = millisSince(t0);
+        java.util.Set<Socket> refused = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        // A byte a second on each socket, a tenth of them every 100 ms: 1000 writes at once would
+        // overflow the kernel's loopback backlog (net.core.netdev_max_backlog, 1000 by default) and
+        // drop packets, the test's own and /health's alike.
+        Thread drip = new Thread(() -> {
+            for (int slice = 0; !Thread.currentThread().isInterrupted(); slice = (slice + 1) % 10) {
+                for (int i = slice; i < dripping.size(); i += 10) {
                     try {
-                        socket.getOutputStream().write('a');
+                        dripping.get(i).getOutputStream().write('a');
                     } catch (IOException e) {
-                        // the server closed it: that is allowed
+                        refused.add(dripping.get(i));
                     }
                 }
                 try {
-                    Thread.sleep(1_000);
+                    Thread.sleep(100);
                 } catch (InterruptedException e) {
                     return;
                 }
             }
-        });
+        }, "dripper");
+        drip.setDaemon(true);
+        drip.start();
+        List<Long> health = new ArrayList<>();
+        List<Long> rewards = new ArrayList<>();
         try {
-            Thread.sleep(2_000);
-            long t0 = System.nanoTime();
-            Reply health = exchange(port, get("/health"), Duration.ofSeconds(5));
-            long healthMs = millisSince(t0);
-            t0 = System.nanoTime();
-            Reply score = exchange(port, post("/v1/score", SCORE), Duration.ofSeconds(5));
-            long scoreMs = millisSince(t0);
-            System.out.printf("[reliability 6] %d slowloris connections: /health -> %d in %d ms, /v1/score -> %d in %d ms%n",
-                    slow, health.status(), healthMs, score.status(), scoreMs);
-
-            assertThat(health.status()).as("/health while %d clients drip: %s", slow, health).isEqualTo(200);
-            assertThat(score.status()).as("/v1/score while %d clients drip: %s", slow, score).isEqualTo(200);
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
+            for (int round = 0; System.nanoTime() < until; round++) {
+                health.add(timed(() -> assertThat(exchange(port, get("/health"), Duration.ofSeconds(5)).status())
+                        .isEqualTo(200)));
+                if (round % 10 == 5) {
+                    rewards.add(timed(() -> assertThat(exchange(port, reward, Duration.ofSeconds(5)).status())
+                            .isEqualTo(200)));
+                }
+                Thread.sleep(100);
+            }
         } finally {
-            drip.cancel(true);
-            dripping.forEach(ReliabilityServerAbuseTest::closeQuietly);
+            drip.interrupt();
+            drip.join(5_000);
         }
-        long t1 = System.nanoTime();
-        Reply after = exchange(port, get("/health"), Duration.ofSeconds(10));
-        System.out.printf("[reliability 6] after closing the slow sockets: /health -> %d in %d ms%n", after.status(),
-                millisSince(t1));
-        assertThat(after.status()).isEqualTo(200);
+        int stillOpen = slow - refused.size();
+        dripping.forEach(ReliabilityServerAbuseTest::closeQuietly);
+        long healthMax = health.stream().mapToLong(Long::longValue).max().orElseThrow();
+        System.out.printf("[reliability 6] %d clients dripping a header byte a second (opened in %d ms, %d still"
+                        + " open after 8 s): /health max %d ms, median %d ms over %d calls; /get_reward max %d ms,"
+                        + " median %d ms over %d calls (alone: max %d ms, median %d ms)%n",
+                slow, openedMs, stillOpen, healthMax, median(health), health.size(),
+                rewards.stream().mapToLong(Long::longValue).max().orElseThrow(), median(rewards), rewards.size(),
+                alone.stream().mapToLong(Long::longValue).max().orElseThrow(), median(alone));
+
+        assertThat(stillOpen).as("drippers the server still held: each must cost it nothing").isEqualTo(slow);
+        assertThat(healthMax).as("slowest /health while %d clients drip: %s", slow, health).isLessThan(100);
+        assertThat(median(rewards)).as("/get_reward while they drip: %s, alone: %s", rewards, alone)
+                .isLessThanOrEqualTo(median(alone) + 50);
+    }
+
+    @Test
+    @Timeout(30)
+    void a_request_whose_headers_are_not_in_by_the_read_timeout_loses_its_connection() throws Exception {
+        int port = start(builder(Duration.ZERO).readTimeout(Duration.ofSeconds(1)));
+        List<Socket> dripping = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            Socket socket = connect(port, Duration.ofSeconds(10));
+            socket.getOutputStream().write("GET /health HTTP/1.1\r\nHost: localhost\r\nX-Slow: a"
+                    .getBytes(StandardCharsets.US_ASCII));
+            dripping.add(socket);
+        }
+        Socket idle = connect(port, Duration.ofSeconds(10));
+        long t0 = System.nanoTime();
+        long[] closedAt = new long[dripping.size()];
+        int closed = 0;
+        while (closed < dripping.size() && millisSince(t0) < 5_000) {
+            for (int i = 0; i < dripping.size(); i++) {
+                if (closedAt[i] == 0) {
+                    try {
+                        dripping.get(i).getOutputStream().write('a');
+                    } catch (IOException e) {
+                        closedAt[i] = millisSince(t0);
+                        closed++;
+                    }
+                }
+            }
+            Thread.sleep(50);
+        }
+        long last = java.util.Arrays.stream(closedAt).max().orElseThrow();
+        System.out.printf("[reliability 6] read timeout 1 s: %d of %d header drippers closed, the last after %d ms%n",
+                closed, dripping.size(), last);
+
+        assertThat(closed).isEqualTo(dripping.size());
+        assertThat(last).isBetween(900L, 2_500L);
+        idle.getOutputStream().write(get("/health"));
+        assertThat(read(idle).status()).as("a silent connection is not a slow request").isEqualTo(200);
+    }
+
+    /**
+     * Bodies that lie about their length, break the chunked encoding or announce giant chunks: each
+     * must get a 4xx JSON error or a closed connection within 1 s; never a 500, never a hang.
+     */
+    @Test
+    @Timeout(60)
+    void a_broken_body_gets_400_or_a_closed_connection_within_a_second() throws Exception {
+        int port = start(builder(Duration.ZERO).maxBodyBytes(100_000));
+        String json = "{\"query\": \"q\", \"responses\": [\"a b\"]}";
+        Map<String, BrokenBody> cases = new java.util.LinkedHashMap<>();
+        cases.put("Content-Length 100, 40 bytes, then FIN",
+                new BrokenBody(headers("POST", "/v1/score", "Content-Length: 100"), json, true));
+        cases.put("Content-Length 100, 40 bytes, then silence",
+                new BrokenBody(headers("POST", "/v1/score", "Content-Length: 100"), json, false));
+        cases.put("chunk size not hex", new BrokenBody(headers("POST", "/v1/score", "Transfer-Encoding: chunked"),
+                "zz\r\n" + json + "\r\n0\r\n\r\n", false));
+        cases.put("chunk longer than its size", new BrokenBody(headers("POST", "/v1/score",
+                "Transfer-Encoding: chunked"), "4\r\n" + json + "\r\n0\r\n\r\n", false));
+        cases.put("chunk size of 2^64", new BrokenBody(headers("POST", "/v1/score", "Transfer-Encoding: chunked"),
+                "10000000000000000\r\n" + json, false));
+        cases.put("chunk of 2 GB announced, 40 bytes sent", new BrokenBody(headers("POST", "/v1/score",
+                "Transfer-Encoding: chunked"), "7fffffff\r\n" + json, false));
+        cases.put("chunk of 1 MB over a 100 kB limit", new BrokenBody(headers("POST", "/v1/score",
+                "Transfer-Encoding: chunked"), "100000\r\n" + "x".repeat(200_000), false));
+        cases.put("chunked body cut before its last chunk, then FIN", new BrokenBody(headers("POST", "/v1/score",
+                "Transfer-Encoding: chunked"), Integer.toHexString(json.length()) + "\r\n" + json + "\r\n", true));
+        cases.put("chunk extension garbage", new BrokenBody(headers("POST", "/v1/score", "Transfer-Encoding: chunked"),
+                "5;\u0001\u0002\r\nhello\r\n0\r\n\r\n", false));
+        cases.put("Content-Length and chunked", new BrokenBody(headers("POST", "/v1/score", "Content-Length: 5",
+                "Transfer-Encoding: chunked"), "5\r\nhello\r\n0\r\n\r\n", false));
+        cases.put("two Content-Lengths", new BrokenBody(headers("POST", "/v1/score", "Content-Length: 5",
+                "Content-Length: 40"), json, false));
+        cases.put("negative Content-Length", new BrokenBody(headers("POST", "/v1/score", "Content-Length: -40"),
+                json, false));
+        cases.put("Content-Length not a number", new BrokenBody(headers("POST", "/v1/score",
+                "Content-Length: forty"), json, false));
+        cases.put("Content-Length of 2^63", new BrokenBody(headers("POST", "/v1/score",
+                "Content-Length: 9223372036854775808"), json, false));
+
+        assertThat(exchange(port, get("/health")).status()).as("warm-up").isEqualTo(200);
+        List<String> rows = new ArrayList<>();
+        long slowest = 0;
+        for (Map.Entry<String, BrokenBody> entry : cases.entrySet()) {
+            BrokenBody body = entry.getValue();
+            long t0 = System.nanoTime();
+            Reply reply;
+            try (Socket socket = connect(port, Duration.ofSeconds(3))) {
+                socket.getOutputStream().write(body.head());
+                socket.getOutputStream().write(body.body().getBytes(StandardCharsets.ISO_8859_1));
+                if (body.finish()) {
+                    socket.shutdownOutput();
+                }
+                reply = read(socket);
+            }
+            long ms = millisSince(t0);
+            slowest = Math.max(slowest, ms);
+            rows.add(entry.getKey() + " -> " + (reply.status() < 0 ? "closed" : reply.status()) + " in " + ms + " ms"
+                    + (reply.status() > 0 ? ": " + reply.body() : ""));
+            assertThat(ms).as("%s: %s", entry.getKey(), reply).isLessThan(1_000);
+            if (reply.status() < 0) {
+                assertThat(reply.problem()).as("%s: closed, not timed out", entry.getKey())
+                        .doesNotContain("no complete answer");
+            } else {
+                assertThat(reply.status()).as("%s: %s", entry.getKey(), reply).isBetween(400, 499);
+                assertThat(isJsonError(reply)).as("%s: %s", entry.getKey(), reply).isTrue();
+            }
+        }
+        System.out.printf("[reliability 6] %d broken bodies, slowest answer %d ms:%n  %s%n", cases.size(), slowest,
+                String.join("\n  ", rows));
+        assertThat(exchange(port, get("/health")).status()).isEqualTo(200);
+    }
+
+    /** A request head, the bytes after it, and whether the client then half-closes. */
+    private record BrokenBody(byte[] head, String body, boolean finish) {
+    }
+
+    @Test
+    @Timeout(30)
+    void every_error_the_http_layer_makes_is_json_too() throws Exception {
+        int port = start(builder(Duration.ZERO));
+        Map<String, byte[]> cases = new java.util.LinkedHashMap<>();
+        cases.put("unknown path", get("/nowhere"));
+        cases.put("path with a trailing slash", get("/health/"));
+        cases.put("GET on a POST endpoint", get("/get_reward"));
+        cases.put("POST on a GET endpoint", post("/health", "{}"));
+        cases.put("PUT", headers("PUT", "/v1/score", "Content-Length: 0"));
+        cases.put("unknown method", headers("BREW", "/health"));
+        cases.put("garbage request line", "GARBAGE\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        cases.put("HTTP/1.1 without Host", "GET /health HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        cases.put("bad header line", "GET /health HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n"
+                .getBytes(StandardCharsets.US_ASCII));
+        cases.put("64 kB header", headers("GET", "/health", "X-Big: " + "a".repeat(64 * 1024)));
+        cases.put("16 kB path", get("/" + "p".repeat(16 * 1024)));
+        cases.put("bad percent-encoding", get("/health%zz"));
+        cases.put("HTTP/2.0 request line", "GET /health HTTP/2.0\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        cases.put("Accept: text/html", headers("GET", "/nowhere", "Accept: text/html"));
+
+        List<String> rows = new ArrayList<>();
+        for (Map.Entry<String, byte[]> entry : cases.entrySet()) {
+            Reply reply = exchange(port, entry.getValue(), Duration.ofSeconds(5));
+            rows.add(entry.getKey() + " -> " + reply.status() + " " + reply.body());
+            assertThat(reply.status()).as("%s: %s", entry.getKey(), reply).isBetween(400, 499);
+            assertThat(isJsonError(reply)).as("%s: %s", entry.getKey(), reply).isTrue();
+            assertThat(JSON.readTree(reply.body()).path("error").path("type").asText()).isEqualTo("invalid_request");
+        }
+        System.out.printf("[reliability 6] %d HTTP-level errors, all JSON:%n  %s%n", cases.size(),
+                String.join("\n  ", rows));
     }
 
     // ---------------------------------------------------------------- raw HTTP
@@ -439,6 +607,22 @@ class ReliabilityServerAbuseTest {
             }
         }
         return null;
+    }
+
+    /** Runs {@code call} and returns how long it took, in milliseconds. */
+    private static long timed(ThrowingRunnable call) throws Exception {
+        long t0 = System.nanoTime();
+        call.run();
+        return millisSince(t0);
+    }
+
+    private interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    private static long median(List<Long> values) {
+        List<Long> sorted = values.stream().sorted().toList();
+        return sorted.get(sorted.size() / 2);
     }
 
     private static long millisSince(long start) {

@@ -170,7 +170,7 @@ class RewardServerTest {
         assertThat(error(post(url, "{\"query\": [\"a\"], \"prompts\": []}"))).contains("prompts has 0 items but query has 1");
         assertThat(error(post(url, "{\"query\": [\"a\"], \"extra\": 1}"))).contains("unknown field 'extra'");
         assertThat(error(post(url, "{\"query\": [\"no marker here\"], \"prompts\": [\"other\"]}")))
-                .contains("query[0]: cannot find the response");
+                .contains("query[0] does not start with prompts[0]");
         assertThat(error(post(url, "{}"))).contains("query is required");
     }
 
