@@ -17,21 +17,31 @@ import java.util.Set;
  */
 final class Rollouts {
 
-    /** One turn-taking convention of a chat template: where turns start and end. */
-    record Template(String userStart, String assistantStart, List<String> turnEnds) {
+    /**
+     * One turn-taking convention of a chat template: where turns start and end, and how a prompt
+     * rendered with it opens (after any begin-of-sequence token).
+     */
+    record Template(String userStart, String assistantStart, List<String> turnEnds, List<String> openings) {
     }
 
     /** The chat templates whose markers are recognised. */
     static final List<Template> TEMPLATES = List.of(
-            new Template("<|im_start|>user\n", "<|im_start|>assistant\n", List.of("<|im_end|>", "<|endoftext|>")),
+            new Template("<|im_start|>user\n", "<|im_start|>assistant\n", List.of("<|im_end|>", "<|endoftext|>"),
+                    List.of("<|im_start|>")),
             new Template("<|start_header_id|>user<|end_header_id|>", "<|start_header_id|>assistant<|end_header_id|>",
-                    List.of("<|eot_id|>", "<|end_of_text|>")),
-            new Template("<start_of_turn>user\n", "<start_of_turn>model\n", List.of("<end_of_turn>", "<eos>")),
-            new Template("<｜User｜>", "<｜Assistant｜>", List.of("<｜end▁of▁sentence｜>")),
-            new Template("<|user|>", "<|assistant|>", List.of("<|end|>", "<|endoftext|>", "</s>")),
-            new Template("[INST]", "[/INST]", List.of("</s>")),
-            new Template("Human:", "Assistant:", List.of()),
-            new Template("User:", "Assistant:", List.of()));
+                    List.of("<|eot_id|>", "<|end_of_text|>"), List.of("<|start_header_id|>")),
+            new Template("<start_of_turn>user\n", "<start_of_turn>model\n", List.of("<end_of_turn>", "<eos>"),
+                    List.of("<start_of_turn>")),
+            new Template("<｜User｜>", "<｜Assistant｜>", List.of("<｜end▁of▁sentence｜>"), List.of("<｜User｜>")),
+            new Template("<|user|>", "<|assistant|>", List.of("<|end|>", "<|endoftext|>", "</s>"),
+                    List.of("<|user|>", "<|system|>")),
+            new Template("[INST]", "[/INST]", List.of("</s>"), List.of("[INST]")),
+            new Template("Human:", "Assistant:", List.of(), List.of("Human:")),
+            new Template("User:", "Assistant:", List.of(), List.of("User:")));
+
+    /** Begin-of-sequence tokens a rendered prompt may open with. */
+    private static final List<String> SEQUENCE_STARTS =
+            List.of("<s>", "<|begin_of_text|>", "<bos>", "<｜begin▁of▁sentence｜>");
 
     /** Every distinct assistant marker, for counting them in a query. */
     private static final List<String> ASSISTANT_MARKERS = List.copyOf(TEMPLATES.stream()
@@ -131,7 +141,46 @@ final class Rollouts {
                     + " response starts is ambiguous (a response may write markers of its own): send prompts, the"
                     + " templated prompt of each query");
         }
+        if (!opensAsTemplated(query, found)) {
+            throw new BadRequest("query[" + index + "] does not open with a turn of the chat template of its assistant"
+                    + " marker " + seen + ", so the marker may be the response's own: send prompts, the templated"
+                    + " prompt of each query");
+        }
         return found;
+    }
+
+    /**
+     * Whether the query opens as a prompt rendered with the template of the assistant marker at
+     * {@code marker}, with a user turn before it. A plain-text prompt holds no marker of its own, so a
+     * single marker after it can only be one the response wrote to move the question.
+     */
+    private static boolean opensAsTemplated(String query, int marker) {
+        int start = 0;
+        boolean skipped = true;
+        while (skipped) {
+            while (start < query.length() && Character.isWhitespace(query.charAt(start))) {
+                start++;
+            }
+            skipped = false;
+            for (String token : SEQUENCE_STARTS) {
+                if (query.startsWith(token, start)) {
+                    start += token.length();
+                    skipped = true;
+                }
+            }
+        }
+        for (Template template : TEMPLATES) {
+            if (!query.startsWith(template.assistantStart(), marker)) {
+                continue;
+            }
+            int opening = start;
+            boolean opens = template.openings().stream().anyMatch(o -> query.startsWith(o, opening));
+            int user = query.indexOf(template.userStart(), start);
+            if (opens && user >= 0 && user < marker) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
