@@ -1,6 +1,7 @@
 package dev.grm4j.examples.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.grm4j.core.backend.CompletionRequest;
 import dev.grm4j.core.simulated.Fault;
 import dev.grm4j.core.simulated.GroundTruth;
 import dev.grm4j.core.simulated.SimulatedJudge;
@@ -9,13 +10,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 
 import static dev.grm4j.examples.cli.CliRun.grm;
@@ -74,10 +80,20 @@ class JudgeUnreachableCliTest {
         Path out = dir.resolve("scored.jsonl");
         String closed = Loopback.closedBaseUrl();
 
+        ByteArrayOutputStream logs = new ByteArrayOutputStream();
+        PrintStream stderr = System.err;
         long start = System.nanoTime();
-        CliRun stopped = score(in, out, closed);
+        CliRun stopped;
+        // Logs go to the process's standard error, not picocli's: the one message must be alone there too.
+        try (PrintStream capture = new PrintStream(logs, true, StandardCharsets.UTF_8)) {
+            System.setErr(capture);
+            stopped = score(in, out, closed);
+        } finally {
+            System.setErr(stderr);
+        }
         Duration took = Duration.ofNanos(System.nanoTime() - start);
 
+        assertThat(logs.toString(StandardCharsets.UTF_8)).as("nothing logged beside the message").isEmpty();
         assertThat(stopped.exitCode()).as(stopped.toString()).isEqualTo(GrmCli.EXIT_UNREACHABLE);
         assertThat(stopped.err().strip().split("\n")).as("one message").containsExactly(
                 "error: stopped early, the judge is unreachable: could not connect to " + closed
@@ -126,9 +142,12 @@ class JudgeUnreachableCliTest {
     void score_stops_after_eight_items_in_a_row_fail_and_keeps_only_what_the_judge_answered() throws IOException {
         Path in = items(100);
         Path out = dir.resolve("scored.jsonl");
-        // Answers the first 20 calls, then fails every call with a 500, as a judge that fell over.
+        // Answers items 1..20, then fails every call with a 500, as a judge that fell over. (By item, not
+        // by arrival: with 8 in flight, arrival order is not item order, and a failure the judge's
+        // answers to later items followed is an ordinary one, which is written.)
         try (SimulatedJudgeServer dying = SimulatedJudgeServer.builder(judge())
-                .faults((number, request) -> number < 20 ? Optional.empty() : Optional.of(Fault.status(500)))
+                .faults((number, request) -> itemNumber(request) <= 20 ? Optional.empty()
+                        : Optional.of(Fault.status(500)))
                 .build().start()) {
             CliRun run = score(in, out, dying.baseUrl(), "--concurrency", "8");
 
@@ -136,7 +155,7 @@ class JudgeUnreachableCliTest {
             assertThat(run.err().strip()).matches("error: stopped early, the judge is unreachable: 8 judge calls in "
                     + "a row failed, the last: HTTP 500 from .*; \\d+ lines written to .*");
             List<String> written = lines(out);
-            assertThat(written).hasSizeBetween(1, 20);
+            assertThat(written).hasSize(20);
             assertThat(written).allSatisfy(line -> assertThat(CliRun.parse(line).get("outcome").asText())
                     .isEqualTo("SCORED"));
         }
@@ -187,6 +206,17 @@ class JudgeUnreachableCliTest {
             assertThat(broken.requests.get()).as("retried up to the policy's 4 attempts").isEqualTo(4);
         }
     }
+
+    /** N of the pair item "What is N + N?" a request judges. */
+    private static int itemNumber(CompletionRequest request) {
+        Matcher matcher = ITEM.matcher(request.messages().get(request.messages().size() - 1).content());
+        if (!matcher.find()) {
+            throw new IllegalArgumentException("not a pair item's prompt");
+        }
+        return Integer.parseInt(matcher.group(1));
+    }
+
+    private static final Pattern ITEM = Pattern.compile("What is (\\d+) \\+ \\1\\?");
 
     // --- grm eval ---
 
