@@ -1,7 +1,11 @@
 package dev.grm4j.voting;
 
+import dev.grm4j.core.backend.BackendException;
+
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeoutException;
 
 /**
  * How a sample whose backend call failed with a retriable error (timeouts, connection errors, 429,
@@ -38,6 +42,34 @@ public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration max
     /** One attempt per sample. */
     public static RetryPolicy none() {
         return new RetryPolicy(1, Duration.ZERO, Duration.ZERO, 0);
+    }
+
+    /**
+     * Whether a call that failed with {@code failure} on attempt {@code attempt} (counted from 1) is tried
+     * again, and after how long. Only failures a later try may pass are: a {@link BackendException} that
+     * {@link BackendException#isRetriable() is retriable} (its Retry-After is honoured: the wait is never
+     * shorter), or a {@link TimeoutException} (a call timeout of the caller's own). Anything else, or
+     * {@code maxAttempts} reached, gives empty.
+     *
+     * @param attempt the attempt that failed, >= 1
+     * @param failure what it failed with; may be null (then empty)
+     * @param uniform a draw in [0, 1) for the jitter
+     * @return the wait before attempt {@code attempt + 1}, or empty to give up
+     */
+    public Optional<Duration> retryWait(int attempt, Throwable failure, double uniform) {
+        if (attempt >= maxAttempts) {
+            return Optional.empty();
+        }
+        Duration retryAfter = Duration.ZERO;
+        if (failure instanceof BackendException backend) {
+            if (!backend.isRetriable()) {
+                return Optional.empty();
+            }
+            retryAfter = backend.retryAfter().orElse(Duration.ZERO);
+        } else if (!(failure instanceof TimeoutException)) {
+            return Optional.empty();
+        }
+        return Optional.of(backoff(attempt, uniform, retryAfter));
     }
 
     /**

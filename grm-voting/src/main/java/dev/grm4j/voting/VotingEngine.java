@@ -5,7 +5,6 @@ import dev.grm4j.core.Judgement;
 import dev.grm4j.core.Outcome;
 import dev.grm4j.core.PointwiseGrm;
 import dev.grm4j.core.SamplingOptions;
-import dev.grm4j.core.backend.BackendException;
 import dev.grm4j.core.prompt.RenderedPrompt;
 
 import java.time.Duration;
@@ -281,8 +280,9 @@ final class VotingEngine implements VotingGrm {
                     .whenComplete((judgement, error) -> {
                         limiter.release();
                         Judgement sample = judgement != null ? judgement : Judgement.backendError(
-                                error != null ? error : new TimeoutException("call exceeded "
-                                        + Duration.ofNanos(timeoutNanos) + " (callTimeout or deadline)"),
+                                error != null ? error : new TimeoutException(timeoutNanos < callTimeout.toNanos()
+                                        ? "not done by the request deadline of " + deadline.toMillis() + " ms"
+                                        : "no answer within the call timeout of " + callTimeout.toMillis() + " ms"),
                                 order, Duration.ofNanos(timeoutNanos));
                         settle(index, attempt, sample);
                     });
@@ -332,20 +332,11 @@ final class VotingEngine implements VotingGrm {
         }
 
         private Duration retryWait(Judgement sample, int attempt) {
-            if (sample.outcome() != Outcome.BACKEND_ERROR || attempt >= retry.maxAttempts()) {
+            if (sample.outcome() != Outcome.BACKEND_ERROR) {
                 return null;
             }
-            Throwable cause = sample.cause().orElse(null);
-            Duration retryAfter = Duration.ZERO;
-            if (cause instanceof BackendException backend) {
-                if (!backend.isRetriable()) {
-                    return null;
-                }
-                retryAfter = backend.retryAfter().orElse(Duration.ZERO);
-            } else if (!(cause instanceof TimeoutException)) {
-                return null;
-            }
-            return retry.backoff(attempt, ThreadLocalRandom.current().nextDouble(), retryAfter);
+            return retry.retryWait(attempt, sample.cause().orElse(null), ThreadLocalRandom.current().nextDouble())
+                    .orElse(null);
         }
 
         /** Whether the samples so far settle the winner under the adaptive rule; called under the lock. */
@@ -393,7 +384,8 @@ final class VotingEngine implements VotingGrm {
             }
             cancelWaiting();
             for (int index : out) {
-                close(index, Judgement.backendError(new TimeoutException("deadline exceeded: " + deadline),
+                close(index, Judgement.backendError(new TimeoutException("not done by the request deadline of "
+                                + deadline.toMillis() + " ms"),
                         order(requestSeed, index, request.size()), deadline));
             }
         }

@@ -93,7 +93,7 @@ public interface VotingGrm {
     final class Builder {
         public static final int DEFAULT_K = 8;
         public static final int DEFAULT_MAX_CONCURRENCY = 64;
-        public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(180);
+        public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(60);
 
         final PointwiseGrm grm;
         int k = DEFAULT_K;
@@ -161,7 +161,11 @@ public interface VotingGrm {
             return this;
         }
 
-        /** The longest one call may take once it holds a permit; 180 s by default. */
+        /**
+         * The longest one call may take once it holds a permit; a call that runs over fails as a
+         * retriable timeout. {@link #DEFAULT_CALL_TIMEOUT 60 s} by default: below the usual client
+         * timeouts of RL trainers (OpenRLHF: 180 s), so a hung judge is noticed while a retry still helps.
+         */
         public Builder callTimeout(Duration callTimeout) {
             this.callTimeout = positive(callTimeout, "callTimeout");
             return this;
@@ -169,7 +173,8 @@ public interface VotingGrm {
 
         /**
          * The longest one request may take, queueing and retries included; none by default. Samples
-         * unfinished at the deadline count as failed ({@code BACKEND_ERROR}, "deadline exceeded").
+         * unfinished at the deadline count as failed: {@code BACKEND_ERROR}, "not done by the request
+         * deadline of D ms".
          */
         public Builder deadline(Duration deadline) {
             this.deadline = positive(deadline, "deadline");

@@ -317,7 +317,8 @@ class VotingGrmTest {
         assertThat(result.validSamples()).isEqualTo(2);
         assertThat(result.totals()).containsExactly(12, 6);
         assertThat(result.samples()).filteredOn(s -> !s.isScored())
-                .allSatisfy(s -> assertThat(s.failure()).get().asString().contains("exceeded"));
+                .allSatisfy(s -> assertThat(s.failure()).get().asString()
+                        .isEqualTo("not done by the request deadline of 300 ms"));
     }
 
     @Test

@@ -75,7 +75,7 @@ final class EndpointPool {
                         endpoint.streak = 0;
                         endpoint.setAside = false;
                     }
-                    if (wasSetAside) {
+                    if (wasSetAside && endpoints.length > 1) {
                         log.info("endpoint {} answered again and is back in the pool", endpoint.baseUrl);
                     }
                 }
@@ -92,7 +92,9 @@ final class EndpointPool {
                         endpoint.setAside = true;
                     }
                 }
-                if (newlySetAside) {
+                // With one endpoint there is nowhere else to send calls: setting it aside changes nothing
+                // worth a line in the log (a batch command says once what happened to its judge).
+                if (newlySetAside && endpoints.length > 1) {
                     log.warn("endpoint {} set aside for {} ms after {} failed calls in a row", endpoint.baseUrl,
                             TimeUnit.NANOSECONDS.toMillis(cooldownNanos), failuresBeforeCooldown);
                 }

@@ -15,6 +15,7 @@ import dev.langchain4j.model.chat.request.ChatRequestParameters;
 import dev.langchain4j.model.chat.response.ChatResponse;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -46,7 +47,11 @@ import java.util.function.Function;
  * }
  *
  * <p>Failures become {@link BackendException}s with the provider's exception as the cause,
- * retriable for langchain4j {@code RetriableException}s, HTTP 429 and 5xx, and I/O errors.
+ * retriable for langchain4j {@code RetriableException}s, HTTP 429 and 5xx, and I/O errors; a
+ * refused connection or an unknown host is a {@link BackendConnectException}. Messages name the
+ * cause found anywhere in the chain ("could not connect to the model server: connection refused"),
+ * never a bare class name. The {@link Builder#secret(String) secrets} are masked in every message and
+ * in the answers' text.
  * Configure the {@code ChatModel} without retries of its own ({@code maxRetries(0)}) when a voting
  * model retries above it, or the two multiply.
  *
@@ -104,7 +109,13 @@ public final class LangChain4jBackend implements LlmBackend {
         } catch (RuntimeException e) {
             throw toBackendException(e, secrets);
         }
-        return toCompletion(response);
+        Completion completion = toCompletion(response);
+        String text = completion.text();
+        for (String secret : secrets) {
+            text = text.replace(secret, "***");
+        }
+        return text.equals(completion.text()) ? completion
+                : new Completion(text, completion.usage(), completion.finishReason());
     }
 
     @Override
@@ -160,7 +171,8 @@ public final class LangChain4jBackend implements LlmBackend {
 
     /** Bearer tokens and OpenAI-style keys, masked in any message whatever the provider echoed. */
     private static final java.util.regex.Pattern CREDENTIALS = java.util.regex.Pattern.compile(
-            "(?i)(bearer\\s+|api[-_ ]?key[\"':=\\s]+)[A-Za-z0-9._~+/=-]{6,}|\\bsk-[A-Za-z0-9_-]{6,}");
+            "(?i)(bearer\\s+|api[-_ ]?key[\"':=\\s]+)(?=[A-Za-z._~+/=-]*[0-9])[A-Za-z0-9._~+/=-]{6,}"
+                    + "|\\bsk-[A-Za-z0-9_-]{6,}");
 
     /**
      * {@code text} with the given secrets and anything that looks like a credential masked: providers
@@ -177,37 +189,42 @@ public final class LangChain4jBackend implements LlmBackend {
 
     static BackendException toBackendException(RuntimeException e, List<String> secrets) {
         OptionalInt status = OptionalInt.empty();
+        String body = null;
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof HttpException http) {
                 status = OptionalInt.of(http.statusCode());
+                body = http.getMessage();
                 break;
             }
+        }
+        if (status.isEmpty() && Failures.isConnectFailure(e)) {
+            // The provider's model does not tell its URL; the cause chain does not either.
+            return new BackendConnectException(mask("could not connect to the model server: "
+                    + Failures.connectProblem(e, null), secrets), e);
         }
         boolean retriable = e instanceof RetriableException
                 || status.isPresent() && (status.getAsInt() == 429 || status.getAsInt() >= 500)
                 || hasCause(e, IOException.class);
-        String detail = mask(describe(e), secrets);
+        // An HTTP error's message is the server's body: show its own words, as OpenAiCompatibleBackend does.
+        String detail = mask(body != null && !body.isBlank()
+                ? OpenAiProtocol.errorDetail(body.getBytes(StandardCharsets.UTF_8), null)
+                : describe(e), secrets);
         String message = (status.isPresent() ? "HTTP " + status.getAsInt() + ": " : "") + detail;
         return new BackendException(message, e, retriable, status, Optional.empty());
     }
 
     /**
-     * The most telling message in the chain: HTTP clients often wrap a bare ConnectException whose
-     * message is just its class name, so fall through to the deepest cause that says something.
+     * The provider's own message when it has one (langchain4j's already say what failed), else the most
+     * telling one in the chain: HTTP clients often wrap a bare exception whose message is just its
+     * class name.
      */
     private static String describe(Throwable e) {
-        String best = null;
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            String message = t.getMessage();
-            if (message != null && !message.isBlank() && !message.equals(String.valueOf(t.getCause()))
-                    && !message.startsWith(t.getCause() == null ? "\0" : t.getCause().getClass().getName())) {
-                best = message + (t == e ? "" : " (" + t.getClass().getSimpleName() + ")");
-                if (t == e) {
-                    break;
-                }
-            }
+        String message = e.getMessage();
+        if (message != null && !message.isBlank() && (e.getCause() == null
+                || !message.equals(e.getCause().toString()) && !message.equals(e.getCause().getClass().getName()))) {
+            return message;
         }
-        return best != null ? best : e.getClass().getSimpleName();
+        return Failures.describe(e);
     }
 
     private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
@@ -264,7 +281,8 @@ public final class LangChain4jBackend implements LlmBackend {
         }
 
         /**
-         * A value (the API key) to mask in every error message this backend produces. Credentials
+         * A value (the API key) to mask, as {@code ***}, in every error message this backend produces
+         * and in the text of every answer (a judge may repeat what it was sent). In messages, credentials
          * that look like one (Bearer tokens, {@code sk-...} keys) are masked anyway; the provider's own
          * exception, kept as the cause, is not rewritten.
          */

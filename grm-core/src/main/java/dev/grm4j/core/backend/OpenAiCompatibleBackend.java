@@ -49,9 +49,15 @@ import java.util.function.LongSupplier;
  *
  * <p><b>Failures</b> complete the future with a {@link BackendException}. Retriable: HTTP 408, 429 and
  * 5xx (with {@link BackendException#retryAfter()} from {@code Retry-After}), connection errors, timeouts,
- * and a 200 whose body is not a chat completion. Not retriable: other 4xx and 3xx. This backend never
- * retries by itself: retries belong to the caller, which knows its budget. The API key appears in no
- * message, log or {@code toString()}.
+ * and a 200 whose body is not a chat completion. Not retriable: other 4xx and 3xx. A connection the
+ * network refused (refused, unknown host, no route) is a {@link BackendConnectException}. Every message
+ * names its cause: {@code "could not connect to http://127.0.0.1:9/v1/chat/completions: connection
+ * refused"}, {@code "HTTP 401 from http://...: <the server's own error message>"}. This backend never
+ * retries by itself: retries belong to the caller, which knows its budget.
+ *
+ * <p><b>The API key</b> appears in no message, log or {@code toString()}, and is replaced by {@code ***}
+ * in the answers' text too: a judge that repeats its request would otherwise copy the key into
+ * critiques, records and training data.
  *
  * <p><b>Several servers.</b> With {@link Builder#baseUrls(List)} each call goes to the server with the
  * fewest calls in flight. A server whose last {@link Builder#failuresBeforeCooldown(int)} calls all got no
@@ -115,8 +121,8 @@ public final class OpenAiCompatibleBackend implements LlmBackend {
             if (e.getCause() instanceof BackendException failure) {
                 throw failure;
             }
-            throw new BackendException("call to " + modelName + " failed: " + e.getCause(), e.getCause(), false,
-                    OptionalInt.empty(), Optional.empty());
+            throw new BackendException("call to " + modelName + " failed: " + Failures.describe(e.getCause()),
+                    e.getCause(), false, OptionalInt.empty(), Optional.empty());
         } catch (InterruptedException e) {
             call.cancel(true);
             Thread.currentThread().interrupt();
@@ -241,7 +247,7 @@ public final class OpenAiCompatibleBackend implements LlmBackend {
             try {
                 sent = backend.http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
             } catch (RuntimeException e) {
-                settle(null, new BackendException("call to " + endpoint.uri + " could not be sent: " + e.getMessage(),
+                settle(null, new BackendException("call to " + endpoint.uri + " could not be sent: " + Failures.describe(e),
                         e, false, OptionalInt.empty(), Optional.empty()), EndpointPool.Result.ABANDONED);
                 return;
             }
@@ -279,7 +285,8 @@ public final class OpenAiCompatibleBackend implements LlmBackend {
                 read(response, failure);
             } catch (RuntimeException e) {
                 // The JDK drops exceptions thrown here: without this the call would never complete.
-                settle(null, new BackendException("could not read the answer from " + endpoint.uri + ": " + e, e,
+                settle(null, new BackendException("could not read the answer from " + endpoint.uri + ": "
+                        + Failures.describe(e), e,
                         false, OptionalInt.empty(), Optional.empty()), EndpointPool.Result.FAILED);
             }
         }
@@ -373,7 +380,7 @@ public final class OpenAiCompatibleBackend implements LlmBackend {
         private List<String> baseUrls;
         private String modelName;
         private String apiKey;
-        private Duration callTimeout = Duration.ofSeconds(120);
+        private Duration callTimeout = Duration.ofSeconds(60);
         private Duration connectTimeout = Duration.ofSeconds(10);
         private boolean connectTimeoutSet;
         private HttpClient httpClient;
@@ -459,7 +466,8 @@ public final class OpenAiCompatibleBackend implements LlmBackend {
 
         /**
          * The most one HTTP call may take, from sending to the last byte of the answer; a call that runs
-         * over fails with a retriable {@link BackendException}. Default 120 s: long generations are slow.
+         * over fails with a retriable {@link BackendException}. Default 60 s, as {@code VotingGrm}'s call
+         * timeout: a judge slower than that on every call is better found out than waited for.
          *
          * @throws IllegalArgumentException if it is zero or negative
          * @throws NullPointerException     if {@code callTimeout} is null

@@ -10,7 +10,7 @@ import dev.grm4j.core.TokenUsage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ConnectException;
+import java.net.URI;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpTimeoutException;
@@ -90,7 +90,10 @@ final class OpenAiProtocol {
         return out.toByteArray();
     }
 
-    /** Reads a 2xx answer; a body that is not a completion is a retriable failure. */
+    /**
+     * Reads a 2xx answer, the key masked in its text should the judge repeat it; a body that is not a
+     * completion is a retriable failure.
+     */
     static Completion completion(String url, int status, byte[] body, String secret) {
         JsonNode root;
         try {
@@ -114,10 +117,11 @@ final class OpenAiProtocol {
         }
         // reasoning_content (DeepSeek, vLLM's reasoning parsers) is deliberately not read: the judge
         // must see only the answer.
-        String text = content(message.path("content"));
-        if (text == null) {
+        String content = content(message.path("content"));
+        if (content == null) {
             throw malformed(url, status, "choices[0].message.content is neither text nor text parts", null);
         }
+        String text = mask(content, secret);
         FinishReason finishReason = switch (choice.path("finish_reason").asText("")) {
             case "stop" -> FinishReason.STOP;
             case "length" -> FinishReason.LENGTH;
@@ -158,12 +162,13 @@ final class OpenAiProtocol {
                     + (connectTimeout == null ? " in time" : " within " + connectTimeout.toMillis() + " ms (connectTimeout)");
         } else if (cause instanceof HttpTimeoutException) {
             message = "no answer from " + url + " within " + callTimeout.toMillis() + " ms (callTimeout)";
-        } else if (cause instanceof ConnectException) {
-            message = "could not connect to " + url + ": " + describe(cause);
+        } else if (Failures.isConnectFailure(cause)) {
+            return new BackendConnectException("could not connect to " + url + ": "
+                    + Failures.connectProblem(cause, host(url)), cause);
         } else if (cause instanceof IOException) {
-            message = "connection to " + url + " failed: " + describe(cause);
+            message = "connection to " + url + " failed: " + Failures.describe(cause);
         } else {
-            return new BackendException("call to " + url + " failed: " + describe(cause), cause, false,
+            return new BackendException("call to " + url + " failed: " + Failures.describe(cause), cause, false,
                     OptionalInt.empty(), Optional.empty());
         }
         return new BackendException(message, cause, true, OptionalInt.empty(), Optional.empty());
@@ -224,7 +229,7 @@ final class OpenAiProtocol {
      * echo it: error messages end up in logs.
      */
     static String excerpt(String text, String secret) {
-        String masked = secret == null || secret.isEmpty() ? text : text.replace(secret, "***");
+        String masked = mask(text, secret);
         StringBuilder out = new StringBuilder(Math.min(masked.length(), EXCERPT_CHARS + 1));
         boolean space = false;
         for (int i = 0; i < masked.length() && out.length() < EXCERPT_CHARS; i++) {
@@ -300,16 +305,19 @@ final class OpenAiProtocol {
         return new String(body, 0, Math.min(body.length, 64 * 1024), StandardCharsets.UTF_8);
     }
 
-    /**
-     * The most telling message in the chain: the JDK client often wraps a bare ConnectException whose
-     * message is null, so fall through to the deepest cause that says something.
-     */
-    private static String describe(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t.getMessage() != null && !t.getMessage().isBlank()) {
-                return t.getMessage() + " (" + t.getClass().getSimpleName() + ")";
-            }
+    private static String host(String url) {
+        try {
+            return URI.create(url).getHost();
+        } catch (IllegalArgumentException e) {
+            return null;
         }
-        return failure.getClass().getSimpleName();
+    }
+
+    /**
+     * {@code text} with the API key replaced by {@code ***}: a judge may repeat what it was sent, and
+     * whatever it writes ends up in critiques, records and training data.
+     */
+    static String mask(String text, String secret) {
+        return secret == null || secret.isEmpty() || !text.contains(secret) ? text : text.replace(secret, "***");
     }
 }

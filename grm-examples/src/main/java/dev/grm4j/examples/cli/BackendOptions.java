@@ -2,14 +2,13 @@ package dev.grm4j.examples.cli;
 
 import dev.grm4j.core.SamplingOptions;
 import dev.grm4j.core.backend.BackendException;
-import dev.grm4j.core.backend.LangChain4jBackend;
 import dev.grm4j.core.backend.LlmBackend;
+import dev.grm4j.core.backend.OpenAiCompatibleBackend;
 import dev.grm4j.core.simulated.GroundTruth;
 import dev.grm4j.core.simulated.SimulatedJudge;
 import dev.grm4j.examples.llama.LlamaOptions;
 import dev.grm4j.examples.llama.ModelStoreException;
-import dev.langchain4j.model.openai.OpenAiChatModel;
-import dev.langchain4j.model.openai.OpenAiChatRequestParameters;
+import dev.grm4j.voting.RetryPolicy;
 import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -29,14 +28,27 @@ import java.util.function.Function;
 
 /**
  * The options that choose and configure the judge, shared by every command that calls one
- * ({@code score} now; {@code eval}, {@code bench} and {@code serve} later).
+ * ({@code score}, {@code eval}, {@code rft}, {@code serve}).
+ *
+ * <p>{@code --backend openai} is grm4j's own {@link OpenAiCompatibleBackend} in every command: one
+ * HTTP path, no retries of its own (the command's one retry layer is above it and honours
+ * Retry-After), {@code --timeout} per call, and a pool when {@code --base-url} lists several servers.
  */
 final class BackendOptions {
 
     static final String SIMULATED_NOTE = "note: --backend simulated: scores are simulated, not from a language model";
 
-    /** Local OpenAI-compatible servers (vLLM, llama.cpp, SGLang) ignore the key, but the client requires one. */
-    private static final String PLACEHOLDER_KEY = "no-key";
+    /**
+     * The default of {@code --timeout}, in seconds: a judge slower than that on one call is better found
+     * out than waited for; slow local models raise it.
+     */
+    static final String DEFAULT_TIMEOUT_SECONDS = "60";
+
+    /** A day: a longer per-call timeout is more likely a typo than a plan. */
+    private static final double MAX_TIMEOUT_SECONDS = 86_400;
+
+    /** The longest a connection may take to open, when --timeout is longer. */
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
     private static final List<String> SIMULATED_ONLY =
             List.of("--sim-accuracy", "--sim-position-bias", "--sim-malformed-rate", "--sim-careless-rate",
@@ -50,8 +62,10 @@ final class BackendOptions {
                     + "Default: openai with --base-url, llama without.")
     BackendKind backend;
 
-    @Option(names = "--base-url", paramLabel = "URL",
-            description = "openai: the server's endpoint, e.g. http://127.0.0.1:8000/v1.")
+    @Option(names = "--base-url", paramLabel = "URL[,URL...]",
+            description = "openai: the server's endpoint, e.g. http://127.0.0.1:8000/v1; several, comma-separated, "
+                    + "for servers of the same model: each call goes to the one with the fewest in flight, and one "
+                    + "that keeps failing is set aside for 30 s.")
     String baseUrl;
 
     @Option(names = "--model", paramLabel = "NAME|FILE",
@@ -66,13 +80,20 @@ final class BackendOptions {
     private LlmBackend opened;
 
     @Option(names = "--api-key-env", paramLabel = "VAR",
-            description = "openai: the environment variable holding the API key; "
-                    + "without it a placeholder key is sent (local servers need none).")
+            description = "openai: the environment variable holding the API key, sent as a Bearer token; "
+                    + "without it none is sent (local servers need none). The key is masked as *** in everything "
+                    + "the command writes, the judge's own text included.")
     String apiKeyEnv;
 
     @Option(names = "--seed", paramLabel = "N", defaultValue = "0",
             description = "Seeds tie-breaks, the simulated judge and the provider's sampling (default: ${DEFAULT-VALUE}).")
     long seed;
+
+    @Option(names = "--timeout", paramLabel = "S", defaultValue = DEFAULT_TIMEOUT_SECONDS,
+            description = "The most one judge call may take, in seconds (decimals allowed): for openai from sending "
+                    + "it to the last byte of the answer; for every backend, the most one call may run. A call that "
+                    + "runs over fails and is retried like any failure a later try may pass (default: ${DEFAULT-VALUE}).")
+    double timeoutSeconds;
 
     @Option(names = "--max-tokens", paramLabel = "T", defaultValue = "" + SamplingOptions.DEFAULT_MAX_OUTPUT_TOKENS,
             description = "The judge's output budget per call; a judgement cut off by it is TRUNCATED "
@@ -102,11 +123,22 @@ final class BackendOptions {
 
     /**
      * Checks what picocli cannot (ranges, options that need or exclude each other, the API key) and
-     * builds the judge.
+     * builds the judge, for a command that keeps running whatever the judge does ({@code serve}).
      *
      * @throws ParameterException naming the option at fault; picocli turns it into exit code 2
      */
     Judge open(CommandLine command, Function<String, String> environment) {
+        return open(command, environment, null);
+    }
+
+    /**
+     * As {@link #open(CommandLine, Function)}, with every call going through {@code watch}: a batch
+     * command stops when it says the judge is unreachable.
+     *
+     * @param watch the batch command's watch, or null for none
+     * @throws ParameterException naming the option at fault; picocli turns it into exit code 2
+     */
+    Judge open(CommandLine command, Function<String, String> environment, JudgeWatch watch) {
         if (backend == null) {
             backend = baseUrl != null ? BackendKind.OPENAI : BackendKind.LLAMA;
         }
@@ -114,8 +146,8 @@ final class BackendOptions {
         SamplingOptions sampling = SamplingOptions.greedy().withMaxOutputTokens(maxTokens).withSeed(seed);
         if (backend == BackendKind.LLAMA) {
             try {
-                opened = llama.open(model == null ? null : Path.of(model), command.getErr(),
-                        LlamaOptions.stderrIsTerminal());
+                opened = watched(llama.open(model == null ? null : Path.of(model), command.getErr(),
+                        LlamaOptions.stderrIsTerminal()), watch);
             } catch (ModelStoreException | BackendException e) {
                 throw usage(command, e.getMessage());
             }
@@ -134,25 +166,66 @@ final class BackendOptions {
                     .build();
             command.getErr().println(SIMULATED_NOTE);
             command.getErr().flush();
-            opened = judge;
-            return Judge.simulated(judge, sampling, seed, truth);
+            opened = watched(judge, watch);
+            return Judge.simulated(opened, sampling, seed, truth);
         }
         String key = apiKey(command, environment);
-        OpenAiChatModel chatModel = OpenAiChatModel.builder()
-                .baseUrl(baseUrl)
-                .apiKey(key)
+        OpenAiCompatibleBackend.Builder builder = OpenAiCompatibleBackend.builder()
                 .modelName(model)
-                .maxRetries(2)
-                .timeout(Duration.ofSeconds(120))
-                .build();
-        LlmBackend llm = LangChain4jBackend.builder(chatModel)
-                .parameters(BackendOptions::openAiParameters)
-                // Servers may echo the Authorization header in error bodies; every failure, record and
-                // report downstream reads the backend's message, so mask the key where it is made.
-                .secret(key)
-                .build();
-        opened = llm;
-        return Judge.remote(llm, sampling, seed, apiKeyEnv == null ? null : key);
+                .callTimeout(timeout())
+                .connectTimeout(timeout().compareTo(CONNECT_TIMEOUT) < 0 ? timeout() : CONNECT_TIMEOUT);
+        try {
+            builder.baseUrls(baseUrls());
+        } catch (IllegalArgumentException e) {
+            throw usage(command, "--base-url: " + e.getMessage());
+        }
+        if (key != null) {
+            try {
+                builder.apiKey(key);
+            } catch (IllegalArgumentException e) {
+                throw usage(command, "--api-key-env " + apiKeyEnv + ": " + e.getMessage());
+            }
+        }
+        // The backend masks the key in every answer and message it hands out: critiques, records, RFT
+        // data and failure reasons downstream all read from there.
+        opened = watched(builder.build(), watch);
+        return Judge.remote(opened, sampling, seed, key);
+    }
+
+    /**
+     * How the commands that do not vote ({@code score}, {@code rft}) retry a failed call: the defaults
+     * {@code VotingGrm} uses for the commands that do, so every command retries alike.
+     */
+    RetryPolicy retry() {
+        return RetryPolicy.defaults();
+    }
+
+    /**
+     * The calls of one item of a command that does not vote: retried by {@link #retry()}, cut at
+     * {@code deadline}, watched; each attempt bounded by {@code --timeout} (the HTTP backend keeps that
+     * timeout itself, the others get it here).
+     */
+    ItemCalls itemCalls(Duration deadline, JudgeWatch watch) {
+        return itemCalls(opened, deadline, watch);
+    }
+
+    /** As {@link #itemCalls(Duration, JudgeWatch)}, over another backend of this kind (one per item). */
+    ItemCalls itemCalls(LlmBackend over, Duration deadline, JudgeWatch watch) {
+        return new ItemCalls(over, retry(), backend == BackendKind.OPENAI ? null : timeout(), deadline, watch);
+    }
+
+    /** The per-call timeout, {@code --timeout}. */
+    Duration timeout() {
+        return Duration.ofNanos(Math.round(timeoutSeconds * 1e9));
+    }
+
+    /** The base URLs of {@code --base-url}, in order, blanks dropped. */
+    private List<String> baseUrls() {
+        return Arrays.stream(baseUrl.split(",")).map(String::strip).filter(url -> !url.isEmpty()).toList();
+    }
+
+    private static LlmBackend watched(LlmBackend backend, JudgeWatch watch) {
+        return watch == null ? backend : watch.watching(backend);
     }
 
     /** The backend the last {@link #open} call opened (the judge's), or null before it. */
@@ -160,19 +233,13 @@ final class BackendOptions {
         return opened;
     }
 
-    private static OpenAiChatRequestParameters openAiParameters(SamplingOptions sampling) {
-        return OpenAiChatRequestParameters.builder()
-                .temperature(sampling.temperature())
-                .maxOutputTokens(sampling.maxOutputTokens())
-                .stopSequences(sampling.stop().isEmpty() ? null : sampling.stop())
-                // OpenAI takes a 32-bit seed; the low bits are enough to pin a run.
-                .seed(sampling.seed().isPresent() ? (int) sampling.seed().getAsLong() : null)
-                .build();
-    }
-
     private void check(CommandLine command) {
         if (maxTokens <= 0) {
             throw usage(command, "--max-tokens must be > 0, was " + maxTokens);
+        }
+        if (!(timeoutSeconds > 0 && timeoutSeconds <= MAX_TIMEOUT_SECONDS)) {
+            throw usage(command, "--timeout must be in (0, " + (long) MAX_TIMEOUT_SECONDS + "] seconds, was "
+                    + timeoutSeconds);
         }
         if (backend != BackendKind.LLAMA) {
             rejectMatched(command, LlamaOptions.NAMES, "--backend llama");
@@ -205,18 +272,24 @@ final class BackendOptions {
         if (baseUrl == null) {
             throw usage(command, "--backend openai requires --base-url (the server's endpoint, e.g. http://127.0.0.1:8000/v1)");
         }
-        if (!isHttpUrl(baseUrl)) {
-            throw usage(command, "--base-url must be an http or https URL such as http://127.0.0.1:8000/v1, was '"
-                    + baseUrl + "'");
+        if (baseUrls().isEmpty()) {
+            throw usage(command, "--base-url must name at least one URL, was '" + baseUrl + "'");
+        }
+        for (String url : baseUrls()) {
+            if (!isHttpUrl(url)) {
+                throw usage(command, "--base-url must be an http or https URL such as http://127.0.0.1:8000/v1, was '"
+                        + url + "'");
+            }
         }
         if (model == null || model.isBlank()) {
             throw usage(command, "--backend openai requires --model (the model name the server serves)");
         }
     }
 
+    /** The key from --api-key-env, or null without it: local servers need none, and none is sent. */
     private String apiKey(CommandLine command, Function<String, String> environment) {
         if (apiKeyEnv == null) {
-            return PLACEHOLDER_KEY;
+            return null;
         }
         String key = environment.apply(apiKeyEnv);
         if (key == null || key.isBlank()) {

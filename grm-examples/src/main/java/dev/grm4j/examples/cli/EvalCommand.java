@@ -73,10 +73,16 @@ import java.util.concurrent.CompletableFuture;
         usageHelpAutoWidth = true,
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
-                "0:every line was evaluated (failed votes included: they count as wrong)",
+                "0:every line was evaluated (failed votes included: they count as wrong) and the judge "
+                        + "answered every vote",
                 "1:an I/O or internal error stopped the run",
-                "2:usage error",
-                "3:some lines were skipped (invalid, or without 'best')"})
+                "2:usage error (also: --record names an existing file, without --force)",
+                "3:some lines were skipped (invalid, or without 'best'), or some votes failed for backend "
+                        + "errors (the judge did not answer them)",
+                "4:the judge is unreachable (connection refused, unknown host, HTTP 401/403/404, or "
+                        + JudgeWatch.CONSECUTIVE_FAILURES + " samples in a row failed by the backend): the run "
+                        + "stopped early, printing no figures; the --record file holds the items voted before, "
+                        + "as valid JSONL"})
 final class EvalCommand implements Callable<Integer> {
 
     /** k beyond this is more likely a typo than a plan: the paper stops at 32. */
@@ -138,7 +144,8 @@ final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--record", paramLabel = "FILE.jsonl",
             description = "Write every sampled judgement with its label (paper Eq. 10), one JSON line each: "
-                    + "the input of grm train-metarm. With --shuffle both, the shuffled pass is recorded.")
+                    + "the input of grm train-metarm. With --shuffle both, the shuffled pass is recorded. "
+                    + "An existing file is kept unless --force.")
     private Path record;
 
     @Option(names = "--meta", paramLabel = "MODEL.json",
@@ -161,8 +168,14 @@ final class EvalCommand implements Callable<Integer> {
     /** Items whose judgements and vote records the report shows. */
     static final int REPORT_EXAMPLES = 3;
 
+    @Option(names = "--force", description = "Let --record overwrite an existing file.")
+    private boolean force;
+
     @Mixin
     private BackendOptions backend;
+
+    @Mixin
+    private ItemDeadline deadline;
 
     @Override
     public Integer call() throws InterruptedException {
@@ -179,7 +192,9 @@ final class EvalCommand implements Callable<Integer> {
         // A misspelt preset is reported before a model is loaded; only 'once' needs the judge's backend.
         boolean once = principles.strip().equalsIgnoreCase("once");
         PrincipleStrategy strategy = once ? null : strategy(command, NO_BACKEND);
-        Judge judge = backend.open(command, parent.environment());
+        Duration itemDeadline = deadline.get(command);
+        JudgeWatch watch = new JudgeWatch();
+        Judge judge = backend.open(command, parent.environment(), watch);
         EvalSimulator simulator = backend.backend == BackendOptions.BackendKind.SIMULATED ? simulator() : null;
         if (once) {
             strategy = strategy(command, simulator != null ? simulator : backend.llm());
@@ -200,7 +215,8 @@ final class EvalCommand implements Callable<Integer> {
             }
         }
         try {
-            return run(command, passes, sortedKs, grm, judge, simulator, metaRm, recorder, strategy, parser, out);
+            return run(command, passes, sortedKs, grm, judge, simulator, metaRm, recorder, strategy, parser, out,
+                    itemDeadline, watch);
         } finally {
             if (recorder != null) {
                 try {
@@ -215,8 +231,8 @@ final class EvalCommand implements Callable<Integer> {
 
     private int run(CommandLine command, List<Boolean> passes, List<Integer> sortedKs, PointwiseGrm grm, Judge judge,
                     EvalSimulator simulator, MetaRewardModel metaRm, TrajectoryWriter recorder,
-                    PrincipleStrategy strategy, BenchmarkItem.Parser parser, PrintWriter out)
-            throws InterruptedException {
+                    PrincipleStrategy strategy, BenchmarkItem.Parser parser, PrintWriter out, Duration itemDeadline,
+                    JudgeWatch watch) throws InterruptedException {
         List<EvalTally> tallies = new ArrayList<>();
         EvalRun first = null;
         for (boolean shuffled : passes) {
@@ -225,6 +241,8 @@ final class EvalCommand implements Callable<Integer> {
                     .seed(backend.seed)
                     .shuffle(shuffled)
                     .maxConcurrency(concurrency)
+                    .callTimeout(backend.timeout())
+                    .deadline(itemDeadline)
                     .sampling(SamplingOptions.sampled(SamplingOptions.PAPER_TEMPERATURE)
                             .withMaxOutputTokens(backend.maxTokens))
                     .build();
@@ -238,7 +256,7 @@ final class EvalCommand implements Callable<Integer> {
             EvalTally tally;
             // The report's examples come from the main (first) pass.
             EvalRun pass = new EvalRun(voting, sortedKs, simulator, window, guided, recording,
-                    report != null && first == null ? REPORT_EXAMPLES : 0);
+                    report != null && first == null ? REPORT_EXAMPLES : 0, watch);
             if (first == null) {
                 first = pass;
             }
@@ -252,6 +270,15 @@ final class EvalCommand implements Callable<Integer> {
                 command.getErr().println("error: cannot read " + in + ": " + judge.redact(e.getMessage()));
                 command.getErr().flush();
                 return GrmCli.EXIT_FAILED;
+            }
+            if (watch.stopped()) {
+                // No table: accuracy over the items voted before the judge went away would mislead.
+                command.getErr().println(judge.redact(watch.stopMessage(tally.items()
+                        + (tally.items() == 1 ? " item" : " items") + " voted"
+                        + (tallies.isEmpty() ? "" : " in the second pass")
+                        + (recording == null ? "" : ", their samples recorded in " + record + " (valid JSONL)"))));
+                command.getErr().flush();
+                return GrmCli.EXIT_UNREACHABLE;
             }
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             tally.table(String.format(Locale.ROOT, "%s, shuffle %s, %s, principles %s%s: %d items in %.1f s",
@@ -285,7 +312,8 @@ final class EvalCommand implements Callable<Integer> {
             command.getErr().println("report: " + report.resolve(EvalReport.HTML));
             command.getErr().flush();
         }
-        return tallies.get(0).skipped() > 0 ? GrmCli.EXIT_PARTIAL : GrmCli.EXIT_OK;
+        boolean judgeFailed = tallies.stream().anyMatch(tally -> tally.backendFailures() > 0);
+        return tallies.get(0).skipped() > 0 || judgeFailed ? GrmCli.EXIT_PARTIAL : GrmCli.EXIT_OK;
     }
 
     private static List<EvalReport.Pass> reportPasses(List<Boolean> passes, List<EvalTally> tallies) {
@@ -413,6 +441,10 @@ final class EvalCommand implements Callable<Integer> {
                 throw new ParameterException(command, "--record names an input file; it would be overwritten: "
                         + record);
             }
+            if (Files.exists(record) && !force) {
+                throw new ParameterException(command, "--record: " + record + " exists; recording would "
+                        + "overwrite it: add --force, or record into another file");
+            }
         }
         if (report != null) {
             checkReport(command);
@@ -456,11 +488,11 @@ final class EvalCommand implements Callable<Integer> {
     private static String comparison(EvalTally on, EvalTally off) {
         StringBuilder line = new StringBuilder("shuffle on vs off:");
         for (int i = 0; i < on.ks().size(); i++) {
-            line.append(String.format(Locale.ROOT, " Voting@%d %.1f%% vs %.1f%%;", on.ks().get(i),
-                    100 * on.accuracy(i), 100 * off.accuracy(i)));
+            line.append(String.format(Locale.ROOT, " Voting@%d %s vs %s;", on.ks().get(i),
+                    EvalTally.percent(on.accuracy(i)), EvalTally.percent(off.accuracy(i))));
             if (on.meta()) {
-                line.append(String.format(Locale.ROOT, " MetaRM@%d %.1f%% vs %.1f%%;", on.ks().get(i),
-                        100 * on.metaAccuracy(i), 100 * off.metaAccuracy(i)));
+                line.append(String.format(Locale.ROOT, " MetaRM@%d %s vs %s;", on.ks().get(i),
+                        EvalTally.percent(on.metaAccuracy(i)), EvalTally.percent(off.metaAccuracy(i))));
             }
         }
         return line.substring(0, line.length() - 1);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.grm4j.core.GrmRequest;
 import dev.grm4j.core.Judgement;
+import dev.grm4j.core.Outcome;
 import dev.grm4j.examples.cli.EvalTally.Verdict;
 import dev.grm4j.examples.cli.EvalTally.Verdicts;
 import dev.grm4j.metarm.MetaGuidedVoting;
@@ -47,6 +48,7 @@ final class EvalRun {
     private final int window;
     private final MetaGuidedVoting guided;
     private final TrajectoryWriter recorder;
+    private final JudgeWatch watch;
     /** The first items' examples and vote records, by start order; guarded by {@code this}. */
     private final EvalReport.Example[] examples;
     private final String[] records;
@@ -79,6 +81,19 @@ final class EvalRun {
      */
     EvalRun(VotingGrm voting, List<Integer> ks, EvalSimulator simulator, int window, MetaGuidedVoting guided,
             TrajectoryWriter recorder, int keep) {
+        this(voting, ks, simulator, window, guided, recorder, keep, null);
+    }
+
+    /**
+     * As {@link #EvalRun(VotingGrm, List, EvalSimulator, int, MetaGuidedVoting, TrajectoryWriter, int)},
+     * told each sample's outcome and stopping when the judge turns out to be unreachable: no item starts
+     * after the stop, and the items whose votes end after it (their samples cut short) are neither
+     * counted nor recorded.
+     *
+     * @param watch the run's watch, or null to run every item whatever the judge does
+     */
+    EvalRun(VotingGrm voting, List<Integer> ks, EvalSimulator simulator, int window, MetaGuidedVoting guided,
+            TrajectoryWriter recorder, int keep, JudgeWatch watch) {
         if (keep < 0) {
             throw new IllegalArgumentException("keep must be >= 0, was " + keep);
         }
@@ -94,6 +109,7 @@ final class EvalRun {
         this.recorder = recorder;
         this.examples = new EvalReport.Example[keep];
         this.records = new String[keep];
+        this.watch = watch;
     }
 
     /** The examples kept, in file order: the first items evaluated, as many as asked for and finished. */
@@ -156,7 +172,7 @@ final class EvalRun {
                     continue;
                 }
                 slots.acquire();
-                if (bug.get() != null) {
+                if (bug.get() != null || watch != null && watch.stopped()) {
                     // Give the slot back, or the wait for every started item below would never end.
                     slots.release();
                     break;
@@ -198,14 +214,30 @@ final class EvalRun {
                     // voteAsync reports model and backend trouble in the result; an exception is a bug.
                     throw error;
                 }
+                if (watch != null) {
+                    if (watch.stopped()) {
+                        // Its samples were cut by the stop: its figures would be the stop's, not the judge's.
+                        return;
+                    }
+                    for (Judgement sample : result.samples()) {
+                        if (sample.outcome() == Outcome.BACKEND_ERROR) {
+                            watch.failed(sample.failure().orElse("backend error"));
+                        } else {
+                            watch.answered();
+                        }
+                    }
+                }
                 if (recorder != null) {
                     record(item, result);
                 }
                 if (index < examples.length) {
                     keep(index, item, subset, request, result, best);
                 }
-                tally.add(subset, best, verdicts(request, result, best), result.samplesRun(), result.validSamples(),
-                        result.usage());
+                Verdicts verdicts = verdicts(request, result, best);
+                tally.add(subset, best, verdicts, result.samplesRun(), result.validSamples(), result.usage());
+                if (verdicts.plain().contains(Verdict.FAILED) && result.outcomes().containsKey(Outcome.BACKEND_ERROR)) {
+                    tally.backendFailure();
+                }
             } catch (Throwable t) {
                 bug.compareAndSet(null, t);
             } finally {

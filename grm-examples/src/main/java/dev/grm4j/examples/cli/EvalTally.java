@@ -32,6 +32,7 @@ final class EvalTally {
     private final int[] metaFallbacks;
     private final List<String> skippedReasons = new ArrayList<>();
     private int skipped;
+    private int backendFailures;
     private long samplesRun;
     private long samplesValid;
     private TokenUsage tokens = TokenUsage.ZERO;
@@ -136,6 +137,19 @@ final class EvalTally {
         if (skippedReasons.size() < LINES_LISTED) {
             skippedReasons.add(reason);
         }
+    }
+
+    /** Notes an item whose vote failed at some k while the judge's backend failed some of its samples. */
+    synchronized void backendFailure() {
+        backendFailures++;
+    }
+
+    /**
+     * Items whose vote failed at some k with backend errors among its samples: the judge was not there
+     * for them (unreachable, overloaded, too slow for the deadline), so their accuracy says nothing of it.
+     */
+    synchronized int backendFailures() {
+        return backendFailures;
     }
 
     List<Integer> ks() {
@@ -263,8 +277,12 @@ final class EvalTally {
             }
             lines.add(fallbacks.toString());
         }
-        lines.add(String.format(Locale.ROOT, "samples: %d run, %d valid (%.1f%%)", samplesRun, samplesValid,
-                samplesRun == 0 ? 0.0 : 100.0 * samplesValid / samplesRun));
+        lines.add(String.format(Locale.ROOT, "samples: %d run, %d valid (%s)", samplesRun, samplesValid,
+                percent(samplesRun == 0 ? Double.NaN : samplesValid / (double) samplesRun)));
+        if (backendFailures > 0) {
+            lines.add(backendFailures + (backendFailures == 1 ? " item's vote" : " items' votes")
+                    + " failed for backend errors (see the samples' failures): the judge did not answer them");
+        }
         if (skipped > 0) {
             lines.add("skipped " + skipped + (skipped == 1 ? " line: " : " lines: ")
                     + String.join("; ", skippedReasons) + (skipped > skippedReasons.size() ? "; ..." : ""));
@@ -276,9 +294,14 @@ final class EvalTally {
         StringBuilder line = new StringBuilder(pad(label, width))
                 .append(String.format(Locale.ROOT, "%7d", row.items));
         for (int i = 0; i < columns(); i++) {
-            line.append(String.format(Locale.ROOT, "%10.1f%%", 100 * row.accuracy(i)));
+            line.append(String.format(Locale.ROOT, "%11s", percent(row.accuracy(i))));
         }
         return line.toString();
+    }
+
+    /** "73.4%", or "-" for a share of nothing (NaN): a table never shows NaN. */
+    static String percent(double fraction) {
+        return Double.isNaN(fraction) ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * fraction);
     }
 
     private static String pad(String text, int width) {

@@ -34,6 +34,11 @@ public final class GrmCli implements Runnable {
     static final int EXIT_USAGE = CommandLine.ExitCode.USAGE;
     /** The run completed, but some lines failed or were invalid. */
     static final int EXIT_PARTIAL = 3;
+    /**
+     * The judge is unreachable (see {@link JudgeWatch}): a batch command stopped early, leaving what it
+     * wrote valid (and, for {@code grm score}, resumable).
+     */
+    static final int EXIT_UNREACHABLE = 4;
 
     private final Function<String, String> environment;
 

@@ -60,6 +60,27 @@ final class Judge {
 
     /** One greedy judgement of the item; the future does not fail for model or backend problems. */
     CompletableFuture<ItemResult> score(BenchmarkItem item) {
+        return score(item, grm);
+    }
+
+    /**
+     * As {@link #score(BenchmarkItem)}, with the item's calls going through {@code calls} (its retries
+     * and deadline), which is {@link ItemCalls#finish() finished} when the item is.
+     */
+    CompletableFuture<ItemResult> score(BenchmarkItem item, ItemCalls calls) {
+        // The same settings as the shared model, over this item's calls: the same prompt, parse and seed.
+        PointwiseGrm itemGrm = PointwiseGrm.builder(calls).seed(seed).rewardSampling(sampling).build();
+        CompletableFuture<ItemResult> result;
+        try {
+            result = score(item, itemGrm);
+        } catch (RuntimeException e) {
+            calls.finish();
+            throw e;
+        }
+        return result.whenComplete((done, failure) -> calls.finish());
+    }
+
+    private CompletableFuture<ItemResult> score(BenchmarkItem item, PointwiseGrm grm) {
         GrmRequest request = item.request();
         // Only the simulator reads the truth; registering it for a real model would only cost memory.
         if (groundTruth != null && item.best().isPresent()) {

@@ -26,7 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.function.Function;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * {@code grm rft}: rejective fine-tuning data (SPCT's cold start) from a benchmark file with ground
@@ -53,7 +53,11 @@ import java.util.function.Function;
                 "0:every line was sampled and every sample got a verdict",
                 "1:an I/O or internal error stopped the run",
                 "2:usage error",
-                "3:the run completed, but some lines were skipped or some samples got no verdict"})
+                "3:the run completed, but some lines were skipped or some samples got no verdict",
+                "4:the judge is unreachable (connection refused, unknown host, HTTP 401/403/404, or "
+                        + JudgeWatch.CONSECUTIVE_FAILURES + " calls in a row failed by the backend): the run stopped "
+                        + "early, printing no summary; --out holds the trajectories of the items done before, as "
+                        + "valid JSONL"})
 final class RftCommand implements Callable<Integer> {
 
     /** More samples per item than any recipe uses; a larger value is more likely a typo. */
@@ -98,23 +102,36 @@ final class RftCommand implements Callable<Integer> {
     @Mixin
     private BackendOptions backend;
 
-    /** What became of one input line. */
-    private record Done(int line, RftSampler.Result result, String skipped) {
+    @Mixin
+    private ItemDeadline deadline;
+
+    /**
+     * What became of one input line.
+     *
+     * @param cut whether the run had stopped for want of a judge before the item was done: its samples
+     *            were cut short, so its verdicts are not the judge's
+     */
+    private record Done(int line, RftSampler.Result result, String skipped, boolean cut) {
     }
 
     @Override
     public Integer call() throws InterruptedException {
         CommandLine command = spec.commandLine();
         checkOptions(command);
-        Judge judge = backend.open(command, parent.environment());
+        Duration itemDeadline = deadline.get(command);
+        JudgeWatch watch = new JudgeWatch();
+        Judge judge = backend.open(command, parent.environment(), watch);
         SamplingOptions sampling = SamplingOptions.sampled(temperature).withMaxOutputTokens(backend.maxTokens);
-        Function<BenchmarkItem, RftSampler> samplers = samplers(sampling);
         BenchmarkItem.Parser parser = BenchmarkItem.parser(judge.maxResponses());
         RftTally tally = new RftTally();
         PrintWriter err = command.getErr();
+        long[] written = new long[1];
 
         try (JsonlLines lines = JsonlLines.open(in); JsonlWriter writer = openOutput(command)) {
             OrderedWindow<Done> window = new OrderedWindow<>(concurrency, done -> {
+                if (done.cut()) {
+                    return;
+                }
                 if (done.skipped() != null) {
                     if (tally.skip() <= SKIPS_LISTED) {
                         err.println("skipped " + done.skipped());
@@ -123,30 +140,36 @@ final class RftCommand implements Callable<Integer> {
                 }
                 for (RftSampler.Example example : done.result().accepted()) {
                     writer.writeLine(chat(example));
+                    written[0]++;
                 }
                 tally.add(done.result());
             });
-            for (JsonlLines.Line line = lines.next(); line != null; line = lines.next()) {
+            for (JsonlLines.Line line = lines.next(); line != null && !watch.stopped(); line = lines.next()) {
                 BenchmarkItem item;
                 try {
                     item = parser.parse(line);
                 } catch (BenchmarkItem.InvalidItemException e) {
-                    window.submitDone(new Done(line.number(), null, e.getMessage()));
+                    window.submitDone(new Done(line.number(), null, e.getMessage(), false));
                     continue;
                 }
                 String unusable = unusable(item);
                 if (unusable != null) {
-                    window.submitDone(new Done(item.line(), null, "line " + item.line() + ": " + unusable));
+                    window.submitDone(new Done(item.line(), null, "line " + item.line() + ": " + unusable, false));
                     continue;
                 }
-                window.submit(() -> samplers.apply(item).sampleAsync(item.request(), item.best().getAsInt())
-                        .thenApply(result -> new Done(item.line(), result, null)));
+                window.submit(() -> sample(item, sampling, itemDeadline, watch));
             }
             window.finish();
         } catch (IOException e) {
             err.println("error: " + judge.redact(String.valueOf(e.getMessage())));
             err.flush();
             return GrmCli.EXIT_FAILED;
+        }
+        if (watch.stopped()) {
+            err.println(judge.redact(watch.stopMessage(tally.items() + (tally.items() == 1 ? " item" : " items")
+                    + " sampled, " + written[0] + " trajectories written to " + out + " (valid JSONL)")));
+            err.flush();
+            return GrmCli.EXIT_UNREACHABLE;
         }
         if (tally.skipped() > SKIPS_LISTED) {
             err.println("skipped " + (tally.skipped() - SKIPS_LISTED) + " more lines");
@@ -155,6 +178,21 @@ final class RftCommand implements Callable<Integer> {
         command.getOut().println(tally.json());
         command.getOut().flush();
         return tally.skipped() > 0 || tally.failed() > 0 ? GrmCli.EXIT_PARTIAL : GrmCli.EXIT_OK;
+    }
+
+    /** Samples one item through its own calls: retried, cut at the item's deadline, watched. */
+    private CompletableFuture<Done> sample(BenchmarkItem item, SamplingOptions sampling, Duration itemDeadline,
+                                           JudgeWatch watch) {
+        ItemCalls calls = backend.itemCalls(judgeOf(item, watch), itemDeadline, watch);
+        CompletableFuture<RftSampler.Result> sampled;
+        try {
+            sampled = sampler(calls, sampling).sampleAsync(item.request(), item.best().getAsInt());
+        } catch (RuntimeException e) {
+            calls.finish();
+            throw e;
+        }
+        return sampled.whenComplete((result, failure) -> calls.finish())
+                .thenApply(result -> new Done(item.line(), result, null, watch.stopped()));
     }
 
     /** Why an item cannot give RFT data, or null. */
@@ -169,24 +207,23 @@ final class RftCommand implements Callable<Integer> {
     }
 
     /**
-     * The sampler of each item. The simulated judge gets each item's truth in a judge of its own (same
-     * knobs and seed, so the same answers a shared one would give), so memory stays flat on any file.
+     * The backend that judges {@code item}: the one BackendOptions opened, whatever its kind (RFT calls it
+     * directly: the hinted prompt is not one a PointwiseGrm renders). The simulated judge gets each item's
+     * truth in a judge of its own (same knobs and seed, so the same answers a shared one would give), so
+     * memory stays flat on any file.
      */
-    private Function<BenchmarkItem, RftSampler> samplers(SamplingOptions sampling) {
-        if (backend.backend == BackendOptions.BackendKind.SIMULATED) {
-            return item -> sampler(SimulatedJudge.builder()
-                    .accuracy(backend.simAccuracy)
-                    .positionBias(backend.simPositionBias)
-                    .malformedRate(backend.simMalformedRate)
-                    .latency(Duration.ofMillis(backend.simLatencyMs))
-                    .seed(backend.seed)
-                    .groundTruth(GroundTruth.create().register(item.request().responses(), item.best().getAsInt()))
-                    .build(), sampling);
+    private LlmBackend judgeOf(BenchmarkItem item, JudgeWatch watch) {
+        if (backend.backend != BackendOptions.BackendKind.SIMULATED) {
+            return backend.llm();
         }
-        // RFT calls the backend directly (the hinted prompt is not one a PointwiseGrm renders): the one
-        // BackendOptions opened for the judge, whatever its kind.
-        RftSampler shared = sampler(backend.llm(), sampling);
-        return item -> shared;
+        return watch.watching(SimulatedJudge.builder()
+                .accuracy(backend.simAccuracy)
+                .positionBias(backend.simPositionBias)
+                .malformedRate(backend.simMalformedRate)
+                .latency(Duration.ofMillis(backend.simLatencyMs))
+                .seed(backend.seed)
+                .groundTruth(GroundTruth.create().register(item.request().responses(), item.best().getAsInt()))
+                .build());
     }
 
     private RftSampler sampler(LlmBackend llm, SamplingOptions sampling) {

@@ -50,6 +50,11 @@ final class RftTally {
         return failed;
     }
 
+    /** Labelled items sampled so far. */
+    long items() {
+        return items;
+    }
+
     /**
      * The summary line: {@code items} labelled items sampled; {@code sampled} trajectories drawn;
      * {@code accepted} written (hinted ones included); {@code rejected_wrong} not correct (those without a

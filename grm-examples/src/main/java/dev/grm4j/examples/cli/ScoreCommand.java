@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 
 /**
@@ -26,6 +27,10 @@ import java.util.concurrent.Callable;
  * the input ({@link ResumeScan}), drops the cut line, and scores lines N+1 onwards; the finished file is
  * the one an uninterrupted run would have written, line for line. Because the match is by position,
  * repeated ids in the input need no special rule: each input line gets its own output line, as always.
+ *
+ * <p><b>A judge that is not there.</b> When the {@link JudgeWatch} finds the judge unreachable, the run
+ * stops (exit code 4) and writes none of the failures that led to the stop ({@link HeldFailures}): the
+ * file ends with the last line the judge really answered, and {@code --resume} continues from there.
  */
 @Command(name = "score",
         description = {
@@ -34,14 +39,23 @@ import java.util.concurrent.Callable;
                 "Input lines: {\"id\": \"...\", \"prompt\": \"...\", \"responses\": [\"...\", ...], \"best\": 0}"
                         + " (best, a 0-based index, is optional; other fields are ignored).",
                 "Each output line is written whole, in one write, as soon as the lines before it are: a run "
-                        + "that is killed loses only the lines in flight, and --resume continues it."},
+                        + "that is killed loses only the lines in flight, and --resume continues it.",
+                "Each call is retried (4 attempts, backoff from 0.5 s, never sooner than the server's "
+                        + "Retry-After) within --timeout per call and --deadline per item. A judge that is "
+                        + "unreachable (connection refused, unknown host, HTTP 401/403/404, or "
+                        + JudgeWatch.CONSECUTIVE_FAILURES + " items in a row failed by the backend) stops the run "
+                        + "with exit code 4; the failures that led to the stop are not written, so --resume "
+                        + "judges them again."},
         usageHelpAutoWidth = true,
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:every line was scored",
                 "1:an I/O or internal error stopped the run",
                 "2:usage error, or --resume found an --out that does not continue --in",
-                "3:the run completed, but some lines failed or were invalid (with --resume: in the whole file)"})
+                "3:the run completed, but some lines failed or were invalid (with --resume: in the whole file)",
+                "4:the judge is unreachable (connection refused, unknown host, HTTP 401/403/404, or "
+                        + JudgeWatch.CONSECUTIVE_FAILURES + " items in a row failed by the backend): the run stopped "
+                        + "early; the lines written are valid and --resume continues after them"})
 final class ScoreCommand implements Callable<Integer> {
 
     /** Far above what one server can take; a larger value is more likely a typo than a plan. */
@@ -80,11 +94,16 @@ final class ScoreCommand implements Callable<Integer> {
     @Mixin
     private BackendOptions backend;
 
+    @Mixin
+    private ItemDeadline deadline;
+
     @Override
     public Integer call() throws InterruptedException {
         CommandLine command = spec.commandLine();
         checkFiles(command);
-        Judge judge = backend.open(command, parent.environment());
+        Duration itemDeadline = deadline.get(command);
+        JudgeWatch watch = new JudgeWatch();
+        Judge judge = backend.open(command, parent.environment(), watch);
         BenchmarkItem.Parser parser = BenchmarkItem.parser(judge.maxResponses());
         JudgementJson json = new JudgementJson(judge::redact);
         RunSummary summary = new RunSummary();
@@ -94,12 +113,15 @@ final class ScoreCommand implements Callable<Integer> {
              JsonlWriter writer = openOutput(command, lines, parser, summary)) {
             bar = progressBar(err, summary.resumed());
             ProgressBar shown = bar;
-            OrderedWindow<ItemResult> window = new OrderedWindow<>(concurrency, result -> {
-                writer.writeLine(json.write(result));
+            HeldFailures output = new HeldFailures(watch, (result, line) -> {
+                writer.writeLine(line);
                 summary.record(result);
+            });
+            OrderedWindow<ItemResult> window = new OrderedWindow<>(concurrency, result -> {
+                output.accept(result, json.write(result));
                 shown.advance();
             });
-            for (JsonlLines.Line line = lines.next(); line != null; line = lines.next()) {
+            for (JsonlLines.Line line = lines.next(); line != null && !watch.stopped(); line = lines.next()) {
                 BenchmarkItem item;
                 try {
                     item = parser.parse(line);
@@ -107,9 +129,10 @@ final class ScoreCommand implements Callable<Integer> {
                     window.submitDone(e.toResult());
                     continue;
                 }
-                window.submit(() -> judge.score(item));
+                window.submit(() -> judge.score(item, backend.itemCalls(itemDeadline, watch)));
             }
             window.finish();
+            output.finish();
         } catch (IOException e) {
             bar.finish();
             err.println("error: " + judge.redact(String.valueOf(e.getMessage())) + " (after " + summary.lines()
@@ -118,6 +141,13 @@ final class ScoreCommand implements Callable<Integer> {
             return GrmCli.EXIT_FAILED;
         }
         bar.finish();
+        if (watch.stopped()) {
+            err.println(judge.redact(watch.stopMessage(summary.lines() + (summary.lines() == 1 ? " line" : " lines")
+                    + " written" + (out == null ? "" : " to " + out + ", --resume continues from line "
+                    + (summary.lines() + 1)))));
+            err.flush();
+            return GrmCli.EXIT_UNREACHABLE;
+        }
         err.println(summary.describe());
         err.flush();
         return summary.allScored() ? GrmCli.EXIT_OK : GrmCli.EXIT_PARTIAL;

@@ -2,6 +2,7 @@ package dev.grm4j.examples.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.grm4j.core.Outcome;
 import dev.grm4j.metarm.LogisticMetaRm;
 import dev.grm4j.metarm.MetaRatingException;
 import dev.grm4j.metarm.MetaRmEvaluation;
@@ -20,8 +21,13 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 /**
@@ -34,9 +40,12 @@ import java.util.concurrent.Callable;
                 "Trains a logistic meta reward model on recorded trajectories (grm eval --record FILE.jsonl) and "
                         + "writes it as JSON, for grm eval --meta.",
                 "Items are split by request: every sample of an item is on the same side of the holdout.",
+                "Incomplete items are dropped before the split, and counted on standard error and in the "
+                        + "summary: items with fewer samples than the file's largest (a run killed or stopped while "
+                        + "recording them) and items with a sample the judge never answered (BACKEND_ERROR).",
                 "The last output line is {\"auc\": .., \"accuracy\": .., \"log_loss\": .., \"train\": n, "
-                        + "\"holdout\": m}: held-out figures (null without a holdout) and the labelled samples "
-                        + "on each side."},
+                        + "\"holdout\": m, \"dropped_incomplete\": d}: held-out figures (null without a "
+                        + "holdout), the labelled samples on each side and the items dropped as incomplete."},
         usageHelpAutoWidth = true,
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
@@ -90,6 +99,14 @@ final class TrainMetaRmCommand implements Callable<Integer> {
         long labelled = records.stream().filter(record -> record.label().isPresent()).count();
         out.printf(Locale.ROOT, "read %d samples of %d items from %s (%d scored with a label)%n", records.size(), items,
                 in, labelled);
+        Incomplete incomplete = Incomplete.of(records);
+        if (incomplete.dropped() > 0) {
+            String line = incomplete.describe();
+            out.println(line);
+            err.println("warning: " + line);
+            err.flush();
+            records = incomplete.kept();
+        }
         LogisticMetaRm model;
         try {
             model = LogisticMetaRm.trainer().holdout(holdout).seed(seed).l2(l2).train(records);
@@ -114,13 +131,21 @@ final class TrainMetaRmCommand implements Callable<Integer> {
             return fail(err, "error: cannot write " + this.out + ": " + e.getMessage(), GrmCli.EXIT_FAILED);
         }
         out.println("wrote " + this.out + " (" + model.features().size() + " features)");
-        out.println(summary(metrics));
+        out.println(summary(metrics, incomplete.dropped()));
         out.flush();
         return GrmCli.EXIT_OK;
     }
 
     /** The last line: held-out figures (null when undefined) and the labelled samples on each side. */
     static String summary(TrainingMetrics metrics) {
+        return summary(metrics, 0);
+    }
+
+    /**
+     * The last line: held-out figures (null when undefined), the labelled samples on each side, and the
+     * items dropped as incomplete.
+     */
+    static String summary(TrainingMetrics metrics, long droppedIncomplete) {
         ObjectNode line = JSON.createObjectNode();
         MetaRmEvaluation held = metrics.holdout().orElse(null);
         put(line, "auc", held == null ? Double.NaN : held.auc());
@@ -128,7 +153,64 @@ final class TrainMetaRmCommand implements Callable<Integer> {
         put(line, "log_loss", held == null ? Double.NaN : held.logLoss());
         line.put("train", metrics.train().samples());
         line.put("holdout", held == null ? 0 : held.samples());
+        line.put("dropped_incomplete", droppedIncomplete);
         return line.toString();
+    }
+
+    /**
+     * The items of a trajectory file that are not whole votes: with fewer samples than the file's
+     * largest item (a run killed or stopped while writing it, a sample missing), or with a sample the
+     * judge never answered ({@code BACKEND_ERROR}: unreachable, overloaded, past the deadline). Their
+     * other samples are real, but the context a meta RM reads (how a sample agrees with the rest of its
+     * vote) would come from another number of samples than a full vote's, so they are left out.
+     *
+     * @param kept               the records of the whole items, in file order
+     * @param dropped            items left out
+     * @param withBackendErrors  of those, items with a sample the judge never answered
+     * @param missingSamples     of those, items with fewer samples than the largest
+     * @param samples            the samples of the largest item
+     */
+    record Incomplete(List<TrajectoryRecord> kept, long dropped, long withBackendErrors, long missingSamples,
+                      int samples) {
+
+        static Incomplete of(List<TrajectoryRecord> records) {
+            Map<String, List<TrajectoryRecord>> byItem = new LinkedHashMap<>();
+            records.forEach(record -> byItem.computeIfAbsent(record.item(), key -> new ArrayList<>()).add(record));
+            int largest = byItem.values().stream().mapToInt(samples -> distinctSamples(samples)).max().orElse(0);
+            Set<String> dropped = new HashSet<>();
+            long backend = 0;
+            long missing = 0;
+            for (Map.Entry<String, List<TrajectoryRecord>> item : byItem.entrySet()) {
+                boolean failed = item.getValue().stream().anyMatch(r -> r.outcome() == Outcome.BACKEND_ERROR);
+                boolean cutShort = distinctSamples(item.getValue()) < largest;
+                if (failed || cutShort) {
+                    dropped.add(item.getKey());
+                    backend += failed ? 1 : 0;
+                    missing += cutShort ? 1 : 0;
+                }
+            }
+            List<TrajectoryRecord> kept = dropped.isEmpty() ? records
+                    : records.stream().filter(record -> !dropped.contains(record.item())).toList();
+            return new Incomplete(kept, dropped.size(), backend, missing, largest);
+        }
+
+        private static int distinctSamples(List<TrajectoryRecord> samples) {
+            return (int) samples.stream().mapToInt(TrajectoryRecord::sample).distinct().count();
+        }
+
+        /** E.g. "dropped 3 incomplete items: 2 with samples the judge never answered, 1 with fewer than 8 samples". */
+        String describe() {
+            List<String> why = new ArrayList<>();
+            if (withBackendErrors > 0) {
+                why.add(withBackendErrors + " with samples the judge never answered (BACKEND_ERROR)");
+            }
+            if (missingSamples > 0) {
+                why.add(missingSamples + " with fewer than " + samples + " samples");
+            }
+            return "dropped " + dropped + " incomplete " + (dropped == 1 ? "item" : "items") + ": "
+                    + String.join(", ", why) + "; training uses the other "
+                    + kept.stream().map(TrajectoryRecord::item).distinct().count();
+        }
     }
 
     private static void put(ObjectNode line, String name, double value) {

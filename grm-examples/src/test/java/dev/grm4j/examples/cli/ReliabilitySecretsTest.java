@@ -1,5 +1,7 @@
 package dev.grm4j.examples.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.grm4j.core.GrmRequest;
 import dev.grm4j.core.Judgement;
@@ -43,10 +45,12 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
  * Issue 7, suite 7: an API key never appears in exceptions, judgements, vote records, logs, CLI output
- * or reports, even when the server echoes the Authorization header back in its error body.
+ * or reports, even when the server echoes the Authorization header back in its error body. Issue 10:
+ * nor when the judge repeats it in its own judgement (critiques, raw outputs, records, RFT data).
  */
 class ReliabilitySecretsTest {
 
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String KEY = "sk-test-SECRET-4242";
     /** The distinctive part: a leak of a fragment of the key counts too. */
     private static final String FRAGMENT = "SECRET-4242";
@@ -109,11 +113,16 @@ class ReliabilitySecretsTest {
             Path out = dir.resolve("out-" + Math.abs(baseUrl.hashCode()) + ".jsonl");
             CliRun run = grm(Map.of("GRM_KEY", KEY), "score", "--in", in.toString(), "--backend", "openai",
                     "--base-url", baseUrl, "--model", "m", "--api-key-env", "GRM_KEY", "--out", out.toString());
-            assertThat(run.exitCode()).as(run.toString()).isEqualTo(3);
+            // 3: the failures are written; 4: the judge is unreachable (401, refused) and nothing is.
+            assertThat(run.exitCode()).as(run.toString()).isIn(GrmCli.EXIT_PARTIAL, GrmCli.EXIT_UNREACHABLE);
             assertNoKey("grm score stdout via " + baseUrl, run.out());
             assertNoKey("grm score stderr via " + baseUrl, run.err());
             assertNoKey("grm score --out via " + baseUrl, Files.readString(out));
-            assertThat(Files.readString(out)).contains("BACKEND_ERROR");
+            if (run.exitCode() == GrmCli.EXIT_PARTIAL) {
+                assertThat(Files.readString(out)).contains("BACKEND_ERROR");
+            } else {
+                assertThat(run.err()).contains("the judge is unreachable");
+            }
         }
     }
 
@@ -135,6 +144,122 @@ class ReliabilitySecretsTest {
                     assertNoKey("grm eval wrote " + file.getFileName(), Files.readString(file));
                 }
             }
+        }
+    }
+
+    // --- a judge that repeats the key in what it writes ---
+
+    @Test
+    void the_backends_mask_the_key_in_the_judges_own_text() {
+        String baseUrl = repeating();
+        OpenAiCompatibleBackend openAi = OpenAiCompatibleBackend.builder().baseUrl(baseUrl).modelName("m")
+                .apiKey(KEY).build();
+        OpenAiChatModel model = OpenAiChatModel.builder().baseUrl(baseUrl).apiKey(KEY).modelName("m")
+                .maxRetries(0).build();
+        for (LlmBackend backend : List.of(openAi, LangChain4jBackend.builder(model).secret(KEY).build())) {
+            VotingGrm voting = VotingGrm.builder(PointwiseGrm.builder(backend).build()).k(2).build();
+            VoteResult vote = voting.vote(GrmRequest.of("Which is right?", GOOD, BAD));
+
+            assertThat(vote.isVoted()).as(vote.toString()).isTrue();
+            for (Judgement sample : vote.samples()) {
+                assertThat(sample.critique()).contains("Bearer ***");
+                assertNoKey("critique via " + backend, sample.critique());
+                assertNoKey("raw output via " + backend, sample.rawOutput());
+            }
+            assertNoKey("vote record via " + backend, voting.record(GrmRequest.of("Which is right?", GOOD, BAD), vote)
+                    .toJson());
+        }
+    }
+
+    @Test
+    void grm_score_eval_record_and_rft_never_write_the_key_a_judge_repeats() throws IOException {
+        Path in = Jsonl.write(dir.resolve("items.jsonl"), List.of(
+                Jsonl.item("a", "Which is right?", List.of(GOOD, BAD), 0),
+                Jsonl.item("b", "Which is right, really?", List.of(BAD, GOOD), 1),
+                Jsonl.item("c", "And now?", List.of(GOOD, BAD), 0)));
+        String baseUrl = repeating();
+        Map<String, String> env = Map.of("GRM_KEY", KEY);
+        String[] judge = {"--backend", "openai", "--base-url", baseUrl, "--model", "m", "--api-key-env", "GRM_KEY"};
+
+        Path scored = dir.resolve("scored.jsonl");
+        CliRun score = grm(env, concat(new String[]{"score", "--in", in.toString(), "--out", scored.toString()}, judge));
+        Path record = dir.resolve("record.jsonl");
+        Path report = dir.resolve("report");
+        CliRun eval = grm(env, concat(new String[]{"eval", "--in", in.toString(), "--k", "1,2", "--record",
+                record.toString(), "--report", report.toString()}, judge));
+        Path sft = dir.resolve("sft.jsonl");
+        CliRun rft = grm(env, concat(new String[]{"rft", "--in", in.toString(), "--out", sft.toString(), "--n", "2"},
+                judge));
+
+        assertThat(score.exitCode()).as(score.toString()).isZero();
+        assertThat(Files.readString(scored)).contains("Bearer ***");
+        assertThat(eval.exitCode()).as(eval.toString()).isZero();
+        assertThat(Files.readString(record)).contains("Bearer ***");
+        assertThat(rft.exitCode()).as(rft.toString()).isIn(0, 3);
+        assertThat(Files.readString(sft)).as("rft kept trajectories").contains("Bearer ***");
+        for (CliRun run : List.of(score, eval, rft)) {
+            assertNoKey("stdout", run.out());
+            assertNoKey("stderr", run.err());
+        }
+        assertNoKey("grm score --out", Files.readString(scored));
+        assertNoKey("grm eval --record", Files.readString(record));
+        assertNoKey("grm rft --out", Files.readString(sft));
+        try (Stream<Path> files = Files.walk(report)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                assertNoKey("grm eval --report " + file.getFileName(), Files.readString(file));
+            }
+        }
+    }
+
+    private static String[] concat(String[] first, String[] second) {
+        return Stream.concat(Stream.of(first), Stream.of(second)).toArray(String[]::new);
+    }
+
+    /** The better and the worse response of the items the repeating judge scores. */
+    private static final String GOOD = "ALPHA: four.";
+    private static final String BAD = "OMEGA: five.";
+
+    /**
+     * A judge on loopback that writes a well-formed judgement (right every other call) and repeats the
+     * Authorization header it was sent inside its analysis, as a chatty model might.
+     */
+    private String repeating() {
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        try {
+            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            server.createContext("/", exchange -> {
+                String request = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+                String auth = String.valueOf(exchange.getRequestHeaders().getFirst("Authorization"));
+                // Right every other call: RFT keeps only items whose samples are not all right.
+                boolean goodFirst = request.indexOf(GOOD) < request.indexOf(BAD);
+                boolean right = calls.getAndIncrement() % 2 == 0;
+                String scores = goodFirst == right ? "9, 2" : "2, 9";
+                String judgement = "Specific Criteria:\n1. Accuracy (100%): The answer must be right.\n\n"
+                        + "Analysis:\nResponse 1 and Response 2 were read; the request came with " + auth
+                        + " (key " + auth.substring(7) + "), which is none of my business.\n\n"
+                        + "Scores: \\boxed{" + scores + "}";
+                ObjectNode answer = JSON.createObjectNode().put("id", "x").put("object", "chat.completion")
+                        .put("model", "m");
+                answer.putArray("choices").addObject().put("index", 0).put("finish_reason", "stop")
+                        .putObject("message").put("role", "assistant").put("content", judgement);
+                answer.putObject("usage").put("prompt_tokens", 10).put("completion_tokens", 10);
+                String body = JSON.writeValueAsString(answer);
+                byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().add("Content-Type", "application/json");
+                exchange.sendResponseHeaders(200, bytes.length);
+                exchange.getResponseBody().write(bytes);
+                exchange.close();
+            });
+            server.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(8, task -> {
+                Thread thread = new Thread(task, "repeating-judge");
+                thread.setDaemon(true);
+                return thread;
+            }));
+            server.start();
+            servers.add(server);
+            return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

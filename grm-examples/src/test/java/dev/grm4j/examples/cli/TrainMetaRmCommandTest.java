@@ -2,10 +2,14 @@ package dev.grm4j.examples.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.grm4j.core.GrmRequest;
+import dev.grm4j.core.Judgement;
 import dev.grm4j.core.PointwiseGrm;
+import dev.grm4j.core.backend.BackendException;
 import dev.grm4j.core.simulated.GroundTruth;
 import dev.grm4j.core.simulated.SimulatedJudge;
 import dev.grm4j.metarm.LogisticMetaRm;
+import dev.grm4j.metarm.TrajectoryReader;
+import dev.grm4j.metarm.TrajectoryRecord;
 import dev.grm4j.metarm.TrajectoryWriter;
 import dev.grm4j.voting.VoteResult;
 import dev.grm4j.voting.VotingGrm;
@@ -17,8 +21,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -68,7 +74,8 @@ class TrainMetaRmCommandTest {
         assertThat(run.exitCode()).as(run.toString()).isZero();
         JsonNode last = lastLine(run);
         assertThat(last.properties()).extracting(java.util.Map.Entry::getKey)
-                .containsExactly("auc", "accuracy", "log_loss", "train", "holdout");
+                .containsExactly("auc", "accuracy", "log_loss", "train", "holdout", "dropped_incomplete");
+        assertThat(last.get("dropped_incomplete").asInt()).isZero();
         assertThat(last.get("auc").asDouble()).isGreaterThan(0.75);
         assertThat(last.get("accuracy").asDouble()).isBetween(0.0, 1.0);
         assertThat(last.get("log_loss").asDouble()).isPositive();
@@ -77,6 +84,36 @@ class TrainMetaRmCommandTest {
         assertThat(run.out()).contains("held out 15 items", "read 480 samples of 60 items");
         assertThat(LogisticMetaRm.load(model).trained().orElseThrow().holdout().orElseThrow().auc())
                 .isEqualTo(last.get("auc").asDouble());
+    }
+
+    @Test
+    void drops_items_cut_short_or_never_answered_and_says_how_many() throws IOException {
+        List<TrajectoryRecord> records = new ArrayList<>(TrajectoryReader.readAll(trajectories));
+        // train-0's sample 3 got no answer from the judge; train-59 lost its last sample (a killed run).
+        TrajectoryRecord answered = records.get(3);
+        records.set(3, TrajectoryRecord.of(answered.item(), answered.sample(), answered.request(),
+                Judgement.backendError(new BackendException("HTTP 503 from http://judge/v1/chat/completions: busy",
+                        null, true, OptionalInt.of(503), Optional.empty()), answered.order(), Duration.ZERO),
+                answered.best()));
+        records.remove(records.size() - 1);
+        Path damaged = dir.resolve("damaged.jsonl");
+        try (TrajectoryWriter writer = TrajectoryWriter.create(damaged)) {
+            for (TrajectoryRecord record : records) {
+                writer.write(record);
+            }
+        }
+
+        CliRun run = CliRun.grm("train-metarm", "--in", damaged.toString(), "--out",
+                dir.resolve("damaged-model.json").toString(), "--holdout", "0.25", "--seed", "5");
+
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        String said = "dropped 2 incomplete items: 1 with samples the judge never answered (BACKEND_ERROR), "
+                + "1 with fewer than 8 samples; training uses the other 58";
+        assertThat(run.err()).contains("warning: " + said);
+        assertThat(run.out()).contains(said);
+        JsonNode last = lastLine(run);
+        assertThat(last.get("dropped_incomplete").asInt()).isEqualTo(2);
+        assertThat(last.get("train").asInt() + last.get("holdout").asInt()).isLessThanOrEqualTo(58 * 8);
     }
 
     @Test
