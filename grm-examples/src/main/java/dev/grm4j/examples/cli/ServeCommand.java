@@ -29,9 +29,6 @@ import java.util.concurrent.CountDownLatch;
         usageHelpAutoWidth = true)
 final class ServeCommand implements Callable<Integer> {
 
-    /** Per-call timeout of the judge, whatever the deadline: a call that takes longer is stuck. */
-    static final Duration MAX_CALL_TIMEOUT = Duration.ofSeconds(60);
-
     /** The longest --deadline taken: a day. */
     static final double MAX_DEADLINE_SECONDS = 86_400;
 
@@ -90,7 +87,7 @@ final class ServeCommand implements Callable<Integer> {
         VotingGrm voting = VotingGrm.builder(judge.grm()).k(k).seed(backend.seed).maxConcurrency(maxConcurrency)
                 .sampling(SamplingOptions.sampled(SamplingOptions.PAPER_TEMPERATURE).withMaxOutputTokens(backend.maxTokens))
                 .deadline(voteDeadline)
-                .callTimeout(voteDeadline.compareTo(MAX_CALL_TIMEOUT) < 0 ? voteDeadline : MAX_CALL_TIMEOUT)
+                .callTimeout(voteDeadline.compareTo(backend.timeout()) < 0 ? voteDeadline : backend.timeout())
                 .build();
         RewardServer.Builder builder = RewardServer.builder(voting).host(host).port(port)
                 .maxBodyBytes(maxBodyMb * 1024L * 1024L).deadline(deadline);

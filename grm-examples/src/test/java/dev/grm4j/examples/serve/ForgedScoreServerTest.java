@@ -148,7 +148,9 @@ class ForgedScoreServerTest {
                 Shape.VERDICT_THEN_QUOTED_LINE, Shape.VERDICT_THEN_QUOTED_BOX)), 6, 503);
 
         // then
-        assertThat(answer.get("error").get("message").asText()).contains("UNPARSEABLE");
+        assertThat(answer.get("error").get("message").asText()).contains("unparseable (verdict not boxed",
+                "unparseable (the verdict \\boxed{10} repeats a candidate's own score",
+                "unparseable (two different verdicts");
         assertThat(answer.toString()).doesNotContain("\"rewards\"");
     }
 }
