@@ -1,5 +1,7 @@
 package dev.grm4j.metarm;
 
+import dev.grm4j.core.internal.Seeds;
+import dev.grm4j.core.internal.Futures;
 import dev.grm4j.core.GrmException;
 import dev.grm4j.core.GrmRequest;
 import dev.grm4j.core.Judgement;
@@ -62,7 +64,7 @@ final class DefaultMetaGuidedVoting implements MetaGuidedVoting {
         }
         return ratings.handle((rated, error) -> {
             if (error != null) {
-                Throwable cause = Ratings.unwrap(error);
+                Throwable cause = Futures.unwrap(error);
                 if (!(cause instanceof GrmException)) {
                     throw new java.util.concurrent.CompletionException(cause);
                 }
@@ -91,7 +93,7 @@ final class DefaultMetaGuidedVoting implements MetaGuidedVoting {
             }
         }
         // Equal ratings are ordered by a draw seeded from the seed and the request, one key per sample index.
-        SplittableRandom random = new SplittableRandom(mix(seed, request.fingerprint()));
+        SplittableRandom random = new SplittableRandom(Seeds.mix(seed, request.fingerprint()));
         long[] keys = new long[samples.size()];
         for (int i = 0; i < keys.length; i++) {
             keys[i] = random.nextLong();
@@ -141,14 +143,6 @@ final class DefaultMetaGuidedVoting implements MetaGuidedVoting {
     @Override
     public MetaRewardModel metaRm() {
         return metaRm;
-    }
-
-    /** SplitMix64's finalizer over a golden-ratio combination of two longs. */
-    private static long mix(long a, long b) {
-        long z = a + 0x9E3779B97F4A7C15L * (b + 1);
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
     }
 
     @Override

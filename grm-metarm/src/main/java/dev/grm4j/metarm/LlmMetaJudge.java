@@ -1,5 +1,6 @@
 package dev.grm4j.metarm;
 
+import dev.grm4j.core.internal.Futures;
 import dev.grm4j.core.GrmRequest;
 import dev.grm4j.core.Judgement;
 import dev.grm4j.core.Message;
@@ -7,7 +8,7 @@ import dev.grm4j.core.SamplingOptions;
 import dev.grm4j.core.backend.BackendException;
 import dev.grm4j.core.backend.CompletionRequest;
 import dev.grm4j.core.backend.LlmBackend;
-import dev.grm4j.core.prompt.Fences;
+import dev.grm4j.core.internal.Fences;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -69,7 +70,7 @@ final class LlmMetaJudge implements MetaRewardModel {
             CompletionRequest question = new CompletionRequest(messages(request, samples.get(index)), sampling);
             return gate.run(() -> backend.completeAsync(question)).handle((completion, error) -> {
                 if (error != null) {
-                    Throwable cause = Ratings.unwrap(error);
+                    Throwable cause = Futures.unwrap(error);
                     int status = cause instanceof BackendException backendError
                             ? backendError.statusCode().orElse(-1) : -1;
                     throw new MetaRatingException("meta judge call for sample " + index + " failed: "

@@ -84,15 +84,6 @@ final class Ratings {
         }
     }
 
-    /** The failure behind a completion wrapper. */
-    static Throwable unwrap(Throwable error) {
-        Throwable cause = error;
-        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        return cause;
-    }
-
     /** Text cut to {@code max} characters, with "..." when cut, for messages. */
     static String show(String text, int max) {
         String oneLine = text.replace('\n', ' ').replace('\r', ' ');

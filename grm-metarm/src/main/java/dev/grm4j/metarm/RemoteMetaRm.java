@@ -1,5 +1,6 @@
 package dev.grm4j.metarm;
 
+import dev.grm4j.core.internal.Futures;
 import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -78,7 +79,7 @@ final class RemoteMetaRm implements MetaRewardModel {
             return gate.run(() -> client.sendAsync(call, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)))
                     .handle((response, error) -> {
                         if (error != null) {
-                            Throwable cause = Ratings.unwrap(error);
+                            Throwable cause = Futures.unwrap(error);
                             throw new MetaRatingException("meta RM call for sample " + index + " to " + url
                                     + " failed: " + cause, cause, index, null, -1);
                         }

@@ -1,5 +1,6 @@
 package dev.grm4j.metarm;
 
+import dev.grm4j.core.internal.Permutations;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -16,13 +17,11 @@ import dev.grm4j.core.TokenUsage;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.Set;
 
 /**
  * One sampled judgement of one benchmark item, with its label: a line of a trajectory file, which
@@ -85,7 +84,7 @@ public record TrajectoryRecord(String item, int sample, GrmRequest request, Outc
         Objects.requireNonNull(rawOutput, "rawOutput");
         Objects.requireNonNull(best, "best");
         int n = request.size();
-        if (!isPermutation(order, n)) {
+        if (!Permutations.isPermutation(order, n)) {
             throw new IllegalArgumentException("order must be a permutation of 0.." + (n - 1) + ", was " + order);
         }
         if (outcome == Outcome.SCORED) {
@@ -386,19 +385,6 @@ public record TrajectoryRecord(String item, int sample, GrmRequest request, Outc
             list.add(new Principle(text(element, "text"), weight.doubleValue()));
         }
         return list;
-    }
-
-    private static boolean isPermutation(List<Integer> order, int n) {
-        if (order.size() != n) {
-            return false;
-        }
-        Set<Integer> seen = new HashSet<>();
-        for (Integer index : order) {
-            if (index == null || index < 0 || index >= n || !seen.add(index)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** Stands in for a backend error's lost cause; its message is the recorded failure. */

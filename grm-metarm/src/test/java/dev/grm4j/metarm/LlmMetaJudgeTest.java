@@ -7,7 +7,7 @@ import dev.grm4j.core.Principle;
 import dev.grm4j.core.TokenUsage;
 import dev.grm4j.core.backend.BackendException;
 import dev.grm4j.core.backend.CompletionRequest;
-import dev.grm4j.core.prompt.Fences;
+import dev.grm4j.core.internal.Fences;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

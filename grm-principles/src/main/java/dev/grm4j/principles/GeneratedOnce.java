@@ -1,5 +1,6 @@
 package dev.grm4j.principles;
 
+import dev.grm4j.core.internal.Futures;
 import dev.grm4j.core.GrmRequest;
 import dev.grm4j.core.Message;
 import dev.grm4j.core.Outcome;
@@ -19,7 +20,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.stream.Collectors;
 
 /**
@@ -112,7 +112,7 @@ final class GeneratedOnce implements PrincipleStrategy {
                 if (error == null) {
                     settle(lookup, completion);
                 } else {
-                    fail(lookup, backendFailure(unwrap(error)));
+                    fail(lookup, backendFailure(Futures.unwrap(error)));
                 }
             });
         }
@@ -227,22 +227,13 @@ final class GeneratedOnce implements PrincipleStrategy {
     }
 
     private static RuntimeException rethrowable(CompletionException e) {
-        Throwable cause = unwrap(e);
+        Throwable cause = Futures.unwrap(e);
         if (cause instanceof PrincipleException failure) {
             // A fresh exception per caller, with this thread's stack; the cause stays the backend's.
             return new PrincipleException(failure.outcome(), failure.reason(), failure.rawOutput(),
                     failure.getCause());
         }
         return cause instanceof RuntimeException runtime ? runtime : e;
-    }
-
-    private static Throwable unwrap(Throwable error) {
-        Throwable cause = error;
-        while ((cause instanceof CompletionException || cause instanceof ExecutionException)
-                && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        return cause;
     }
 
     private static String label(Message.Role role) {

@@ -1,5 +1,7 @@
 package dev.grm4j.principles;
 
+import dev.grm4j.core.internal.Permutations;
+import dev.grm4j.core.internal.Futures;
 import dev.grm4j.core.GrmRequest;
 import dev.grm4j.core.Judgement;
 import dev.grm4j.core.JudgementFailedException;
@@ -19,8 +21,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
 import java.util.stream.IntStream;
 
@@ -98,7 +98,7 @@ public final class PrincipledGrm implements PointwiseGrm {
         }
         return principles.handle((list, error) -> {
             if (error != null) {
-                return CompletableFuture.completedFuture(failed(unwrap(error), order, start));
+                return CompletableFuture.completedFuture(failed(Futures.unwrap(error), order, start));
             }
             try {
                 return grm.judgeAsync(attach(request, list), sampling, order);
@@ -182,19 +182,7 @@ public final class PrincipledGrm implements PointwiseGrm {
         Objects.requireNonNull(sampling, "sampling");
         Objects.requireNonNull(order, "order");
         checkRequest(request);
-        int size = request.size();
-        boolean[] seen = new boolean[size];
-        boolean valid = order.size() == size;
-        for (int i = 0; valid && i < size; i++) {
-            Integer index = order.get(i);
-            valid = index != null && index >= 0 && index < size && !seen[index];
-            if (valid) {
-                seen[index] = true;
-            }
-        }
-        if (!valid) {
-            throw new IllegalArgumentException("order must be a permutation of 0.." + (size - 1) + ", was " + order);
-        }
+        Permutations.requirePermutation(order, request.size());
     }
 
     private static Judgement failed(Throwable error, List<Integer> order, long start) {
@@ -222,15 +210,6 @@ public final class PrincipledGrm implements PointwiseGrm {
             }
         }
         return null;
-    }
-
-    private static Throwable unwrap(Throwable error) {
-        Throwable cause = error;
-        while ((cause instanceof CompletionException || cause instanceof ExecutionException)
-                && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        return cause;
     }
 
     private static List<Integer> identity(int size) {

@@ -1,12 +1,12 @@
 package dev.grm4j.principles;
 
+import dev.grm4j.core.internal.Weights;
 import dev.grm4j.core.Outcome;
 import dev.grm4j.core.Principle;
 import dev.grm4j.core.ScoreRange;
 import dev.grm4j.core.parse.GrmOutputParser;
 import dev.grm4j.core.parse.ParseResult;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -122,16 +122,10 @@ public final class Principles {
         if (principles.isEmpty()) {
             throw new IllegalArgumentException("principles is empty: at least 1 principle is required");
         }
-        double total = 0;
         for (int i = 0; i < principles.size(); i++) {
-            total += Objects.requireNonNull(principles.get(i), "principles[" + i + "]").weight();
+            Objects.requireNonNull(principles.get(i), "principles[" + i + "]");
         }
-        List<Principle> normalized = new ArrayList<>(principles.size());
-        for (Principle principle : principles) {
-            double share = total > 0 ? principle.weight() / total : 1.0 / principles.size();
-            normalized.add(new Principle(principle.text(), share));
-        }
-        return List.copyOf(normalized);
+        return Weights.normalized(principles);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.grm4j.principles;
 
+import dev.grm4j.core.internal.Seeds;
 import dev.grm4j.core.GrmRequest;
 import dev.grm4j.core.Message;
 import dev.grm4j.core.SamplingOptions;
@@ -155,7 +156,7 @@ public final class RftSampler {
             throw new IllegalArgumentException("label must be the best response's index in 0.." + (request.size() - 1)
                     + ", was " + label);
         }
-        long requestSeed = mix(seed, request.fingerprint());
+        long requestSeed = Seeds.mix(seed, request.fingerprint());
         List<CompletableFuture<Drawn>> plain = IntStream.range(0, n)
                 .mapToObj(index -> draw(request, label, requestSeed, index, false))
                 .toList();
@@ -233,7 +234,7 @@ public final class RftSampler {
         List<Integer> order = order(requestSeed, index, request.size());
         RenderedPrompt prompt = template.render(request, order, range);
         List<Message> shown = hint ? withHint(prompt.messages(), request.size(), order, label) : prompt.messages();
-        CompletionRequest call = new CompletionRequest(shown, sampling.withSeed(mix(requestSeed, index + 1)));
+        CompletionRequest call = new CompletionRequest(shown, sampling.withSeed(Seeds.mix(requestSeed, index + 1)));
         CompletableFuture<Completion> pending;
         try {
             pending = backend.completeAsync(call);
@@ -279,7 +280,7 @@ public final class RftSampler {
     private List<Integer> order(long requestSeed, int index, int size) {
         Integer[] order = IntStream.range(0, size).boxed().toArray(Integer[]::new);
         if (shuffle) {
-            SplittableRandom random = new SplittableRandom(mix(requestSeed, -(index + 1)));
+            SplittableRandom random = new SplittableRandom(Seeds.mix(requestSeed, -(index + 1)));
             for (int i = size - 1; i > 0; i--) {
                 int j = random.nextInt(i + 1);
                 Integer swap = order[i];
@@ -288,14 +289,6 @@ public final class RftSampler {
             }
         }
         return List.of(order);
-    }
-
-    /** Two longs into one well-spread seed (SplitMix64's finalizer over a golden-ratio combination). */
-    private static long mix(long a, long b) {
-        long z = a + 0x9E3779B97F4A7C15L * (b + 1);
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
     }
 
     /** Configures an {@link RftSampler}; each setter checks its argument. Not thread-safe. */

@@ -6,7 +6,7 @@ import dev.grm4j.core.backend.Completion;
 import dev.grm4j.core.backend.CompletionRequest;
 import dev.grm4j.core.backend.FinishReason;
 import dev.grm4j.core.backend.LlmBackend;
-import dev.grm4j.core.prompt.Fences;
+import dev.grm4j.core.internal.Fences;
 
 import java.time.Duration;
 import java.util.List;

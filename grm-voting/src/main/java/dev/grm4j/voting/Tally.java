@@ -2,7 +2,7 @@ package dev.grm4j.voting;
 
 import dev.grm4j.core.Judgement;
 import dev.grm4j.core.ScoreRange;
-import dev.grm4j.core.Winner;
+import dev.grm4j.core.internal.Winner;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.grm4j.voting;
 
+import dev.grm4j.core.internal.Seeds;
 import dev.grm4j.core.GrmRequest;
 import dev.grm4j.core.Judgement;
 import dev.grm4j.core.Outcome;
@@ -123,7 +124,7 @@ final class VotingEngine implements VotingGrm {
                     + " samples were valid, quorum is " + quorum + VoteResult.describeFailures(samples),
                     null, samples, requested, quorum, requestSeed, shared);
         }
-        Tally tally = Tally.of(valid, request.size(), grm.scoreRange(), new SplittableRandom(mix(requestSeed, 0)));
+        Tally tally = Tally.of(valid, request.size(), grm.scoreRange(), new SplittableRandom(Seeds.mix(requestSeed, 0)));
         return new VoteResult(VoteStatus.VOTED, null, tally, samples, requested, quorum, requestSeed, shared);
     }
 
@@ -162,18 +163,18 @@ final class VotingEngine implements VotingGrm {
     }
 
     private long requestSeed(GrmRequest request) {
-        return mix(seed, request.fingerprint());
+        return Seeds.mix(seed, request.fingerprint());
     }
 
     static long samplingSeed(long requestSeed, int index) {
-        return mix(requestSeed, index + 1);
+        return Seeds.mix(requestSeed, index + 1);
     }
 
     /** A seeded Fisher-Yates shuffle of 0..n-1; the identity when shuffling is off. */
     List<Integer> order(long requestSeed, int index, int n) {
         Integer[] order = IntStream.range(0, n).boxed().toArray(Integer[]::new);
         if (shuffle) {
-            SplittableRandom random = new SplittableRandom(mix(requestSeed, -(index + 1)));
+            SplittableRandom random = new SplittableRandom(Seeds.mix(requestSeed, -(index + 1)));
             for (int i = n - 1; i > 0; i--) {
                 int j = random.nextInt(i + 1);
                 Integer swap = order[i];
@@ -182,14 +183,6 @@ final class VotingEngine implements VotingGrm {
             }
         }
         return List.of(order);
-    }
-
-    /** Two longs into one well-spread seed (SplitMix64's finalizer over a golden-ratio combination). */
-    static long mix(long a, long b) {
-        long z = a + 0x9E3779B97F4A7C15L * (b + 1);
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
     }
 
     /**

@@ -5,7 +5,7 @@ import dev.grm4j.core.Judgement;
 import dev.grm4j.core.PointwiseGrm;
 import dev.grm4j.core.SamplingOptions;
 import dev.grm4j.core.ScoreRange;
-import dev.grm4j.core.prompt.Fences;
+import dev.grm4j.core.internal.Fences;
 import dev.grm4j.core.prompt.PromptTemplate;
 import dev.grm4j.core.prompt.RenderedPrompt;
 import dev.grm4j.core.simulated.GroundTruth;

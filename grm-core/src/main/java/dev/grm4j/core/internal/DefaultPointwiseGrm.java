@@ -1,5 +1,6 @@
 package dev.grm4j.core.internal;
 
+import dev.grm4j.core.internal.Futures;
 import dev.grm4j.core.GrmRequest;
 import dev.grm4j.core.Judgement;
 import dev.grm4j.core.JudgementFailedException;
@@ -8,7 +9,7 @@ import dev.grm4j.core.Principle;
 import dev.grm4j.core.Reward;
 import dev.grm4j.core.SamplingOptions;
 import dev.grm4j.core.ScoreRange;
-import dev.grm4j.core.Winner;
+import dev.grm4j.core.internal.Winner;
 import dev.grm4j.core.backend.Completion;
 import dev.grm4j.core.backend.CompletionRequest;
 import dev.grm4j.core.backend.FinishReason;
@@ -25,10 +26,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.function.LongSupplier;
-import java.util.stream.IntStream;
 
 /** Renders, calls the backend once, parses, and maps the scores back to the request's order. */
 public final class DefaultPointwiseGrm implements PointwiseGrm {
@@ -83,7 +81,7 @@ public final class DefaultPointwiseGrm implements PointwiseGrm {
         }
         return pending.handle((completion, error) -> error == null
                 ? read(request, sampling, prompt, completion, start)
-                : failed(unwrap(error), prompt, start));
+                : failed(Futures.unwrap(error), prompt, start));
     }
 
     @Override
@@ -137,7 +135,7 @@ public final class DefaultPointwiseGrm implements PointwiseGrm {
         }
         ParseResult.Parsed parsed = (ParseResult.Parsed) result;
         List<Principle> principles = parsed.principles().isEmpty()
-                ? normalized(request.principles())
+                ? Weights.normalized(request.principles())
                 : parsed.principles();
         return Judgement.scored(principles, parsed.critique(), toRequestOrder(parsed.scores(), prompt.order()),
                 completion.text(), prompt.order(), completion.usage(), latency);
@@ -161,20 +159,4 @@ public final class DefaultPointwiseGrm implements PointwiseGrm {
         return Arrays.asList(scores);
     }
 
-    private static List<Principle> normalized(List<Principle> principles) {
-        double total = principles.stream().mapToDouble(Principle::weight).sum();
-        return IntStream.range(0, principles.size())
-                .mapToObj(i -> new Principle(principles.get(i).text(),
-                        total > 0 ? principles.get(i).weight() / total : 1.0 / principles.size()))
-                .toList();
-    }
-
-    private static Throwable unwrap(Throwable error) {
-        Throwable cause = error;
-        while ((cause instanceof CompletionException || cause instanceof ExecutionException)
-                && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        return cause;
-    }
 }

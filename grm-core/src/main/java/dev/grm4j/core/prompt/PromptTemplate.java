@@ -1,5 +1,8 @@
 package dev.grm4j.core.prompt;
 
+import dev.grm4j.core.internal.Fences;
+import dev.grm4j.core.internal.Weights;
+import dev.grm4j.core.internal.Permutations;
 import dev.grm4j.core.GrmRequest;
 import dev.grm4j.core.Message;
 import dev.grm4j.core.Principle;
@@ -118,7 +121,7 @@ public final class PromptTemplate {
     public RenderedPrompt render(GrmRequest request, List<Integer> order, ScoreRange range) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(range, "range");
-        requirePermutation(order, request.size());
+        Permutations.requirePermutation(order, request.size());
         String nonce = Fences.nonceFor(textsOf(request));
         int n = request.size();
 
@@ -165,22 +168,6 @@ public final class PromptTemplate {
         return texts;
     }
 
-    private static void requirePermutation(List<Integer> order, int size) {
-        Objects.requireNonNull(order, "order");
-        boolean[] seen = new boolean[size];
-        boolean valid = order.size() == size;
-        for (int i = 0; valid && i < size; i++) {
-            Integer index = order.get(i);
-            valid = index != null && index >= 0 && index < size && !seen[index];
-            if (valid) {
-                seen[index] = true;
-            }
-        }
-        if (!valid) {
-            throw new IllegalArgumentException("order must be a permutation of 0.." + (size - 1) + ", was " + order);
-        }
-    }
-
     private static String conversation(List<Message> conversation) {
         if (conversation.size() == 1) {
             return "The user's query:\n" + conversation.get(0).content();
@@ -197,13 +184,9 @@ public final class PromptTemplate {
     }
 
     private static String principles(List<Principle> principles) {
-        double total = principles.stream().mapToDouble(Principle::weight).sum();
-        return IntStream.range(0, principles.size())
-                .mapToObj(i -> {
-                    Principle principle = principles.get(i);
-                    double share = total > 0 ? principle.weight() / total : 1.0 / principles.size();
-                    return (i + 1) + ". " + principle.text() + " (" + percent(share) + ")";
-                })
+        List<Principle> shares = Weights.normalized(principles);
+        return IntStream.range(0, shares.size())
+                .mapToObj(i -> (i + 1) + ". " + shares.get(i).text() + " (" + percent(shares.get(i).weight()) + ")")
                 .collect(Collectors.joining("\n"));
     }
 

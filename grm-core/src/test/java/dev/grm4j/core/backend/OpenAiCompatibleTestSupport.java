@@ -5,7 +5,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.grm4j.core.Message;
 import dev.grm4j.core.SamplingOptions;
-import dev.grm4j.core.prompt.Fences;
+import dev.grm4j.core.internal.Fences;
 import dev.grm4j.core.simulated.GroundTruth;
 import dev.grm4j.core.simulated.SimulatedJudge;
 

@@ -15,7 +15,7 @@ import dev.grm4j.core.backend.Completion;
 import dev.grm4j.core.backend.CompletionRequest;
 import dev.grm4j.core.backend.LlmBackend;
 import dev.grm4j.core.backend.FinishReason;
-import dev.grm4j.core.prompt.Fences;
+import dev.grm4j.core.internal.Fences;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package dev.grm4j.core.prompt;
 
+import dev.grm4j.core.internal.Fences;
 import dev.grm4j.core.GrmRequest;
 import dev.grm4j.core.Judgement;
 import dev.grm4j.core.Outcome;

@@ -9,7 +9,7 @@ import dev.grm4j.core.backend.CompletionRequest;
 import dev.grm4j.core.backend.FinishReason;
 import dev.grm4j.core.parse.GrmOutputParser;
 import dev.grm4j.core.parse.ParseResult;
-import dev.grm4j.core.prompt.Fences;
+import dev.grm4j.core.internal.Fences;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,5 +1,6 @@
 package dev.grm4j.examples.cli;
 
+import dev.grm4j.core.internal.Futures;
 import dev.grm4j.core.backend.BackendException;
 import dev.grm4j.core.backend.Completion;
 import dev.grm4j.core.backend.CompletionRequest;
@@ -176,7 +177,7 @@ final class ItemCalls implements LlmBackend {
                     }
                     return;
                 }
-                Throwable cause = unwrap(error);
+                Throwable cause = Futures.unwrap(error);
                 Optional<Duration> wait = watch.stopped() ? Optional.empty()
                         : retry.retryWait(attempt, cause, ThreadLocalRandom.current().nextDouble());
                 if (wait.isPresent() && System.nanoTime() + wait.get().toNanos() - deadlineAt < 0) {
@@ -225,14 +226,6 @@ final class ItemCalls implements LlmBackend {
                 sent.cancel(true);
             }
         }
-    }
-
-    private static Throwable unwrap(Throwable error) {
-        Throwable cause = error;
-        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        return cause;
     }
 
     private static ScheduledThreadPoolExecutor timer() {

@@ -5,7 +5,7 @@ import dev.grm4j.core.Judgement;
 import dev.grm4j.core.PointwiseGrm;
 import dev.grm4j.core.Reward;
 import dev.grm4j.core.SamplingOptions;
-import dev.grm4j.core.Winner;
+import dev.grm4j.core.internal.Winner;
 import dev.grm4j.core.backend.LlmBackend;
 import dev.grm4j.core.simulated.GroundTruth;
 

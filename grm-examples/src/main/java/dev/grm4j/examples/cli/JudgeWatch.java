@@ -1,5 +1,6 @@
 package dev.grm4j.examples.cli;
 
+import dev.grm4j.core.internal.Futures;
 import dev.grm4j.core.backend.BackendConnectException;
 import dev.grm4j.core.backend.BackendException;
 import dev.grm4j.core.backend.Completion;
@@ -147,14 +148,6 @@ final class JudgeWatch {
         return failure.getMessage() != null ? failure.getMessage() : failure.toString();
     }
 
-    private static Throwable unwrap(Throwable error) {
-        Throwable cause = error;
-        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        return cause;
-    }
-
     /** The backend a watched command calls. */
     private final class Watched implements LlmBackend {
         private final LlmBackend backend;
@@ -192,7 +185,7 @@ final class JudgeWatch {
                     call.complete(completion);
                     return;
                 }
-                Throwable cause = unwrap(error);
+                Throwable cause = Futures.unwrap(error);
                 unreachable(cause).ifPresent(JudgeWatch.this::stop);
                 call.completeExceptionally(cause);
             });

@@ -7,7 +7,7 @@ import dev.grm4j.core.Message;
 import dev.grm4j.core.Outcome;
 import dev.grm4j.core.Principle;
 import dev.grm4j.core.ScoreRange;
-import dev.grm4j.core.prompt.Fences;
+import dev.grm4j.core.internal.Fences;
 import dev.grm4j.principles.SpctReward;
 import dev.grm4j.voting.VoteResult;
 import dev.grm4j.voting.VotingGrm;

@@ -1,4 +1,4 @@
-package dev.grm4j.core.prompt;
+package dev.grm4j.core.internal;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

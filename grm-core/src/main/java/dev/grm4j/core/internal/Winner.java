@@ -1,4 +1,4 @@
-package dev.grm4j.core;
+package dev.grm4j.core.internal;
 
 import java.util.ArrayList;
 import java.util.List;
