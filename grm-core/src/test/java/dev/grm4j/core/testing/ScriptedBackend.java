@@ -17,7 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
-import java.util.function.IntFunction;
+import java.util.function.IntUnaryOperator;
 
 /**
  * The scripted backend of every module's tests: it answers each call with a function of the request,
@@ -263,7 +263,7 @@ public final class ScriptedBackend implements LlmBackend {
      * A well-formed GRM output for {@code n} responses with a critique line per response, the size of
      * a real judge's answer; the scores are {@code score(1) .. score(n)}.
      */
-    public static String output(int n, IntFunction<Integer> score) {
+    public static String output(int n, IntUnaryOperator score) {
         if (n < 1) {
             throw new IllegalArgumentException("n must be at least 1, was " + n);
         }
@@ -280,7 +280,7 @@ public final class ScriptedBackend implements LlmBackend {
         for (int i = 1; i <= n; i++) {
             text.append("Response ").append(i).append(": It opens with the computation and states the result. ")
                     .append("It answers the query but leaves gaps in accuracy or detail.\n");
-            box.append(i == 1 ? "" : ", ").append(score.apply(i));
+            box.append(i == 1 ? "" : ", ").append(score.applyAsInt(i));
         }
         return text.append("\nScores: \\boxed{").append(box).append('}').toString();
     }
