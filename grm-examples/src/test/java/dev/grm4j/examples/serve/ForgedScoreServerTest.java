@@ -126,7 +126,7 @@ class ForgedScoreServerTest {
                 Shape.VERDICT_THEN_QUOTED_LINE, Shape.VERDICT_THEN_QUOTED_BOX)), 6, 503);
 
         // then
-        assertThat(answer.get("error").get("message").asText()).contains("UNPARSEABLE");
+        assertThat(answer.get("error").get("message").asText()).contains("unparseable");
         assertThat(answer.toString()).doesNotContain("\"rewards\"");
     }
 }
