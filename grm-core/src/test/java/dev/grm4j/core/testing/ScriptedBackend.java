@@ -10,6 +10,7 @@ import dev.grm4j.core.prompt.Fences;
 
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -192,9 +193,9 @@ public final class ScriptedBackend implements LlmBackend {
         return modelName;
     }
 
-    /** Every call so far, in the order they arrived; a live, thread-safe view. */
+    /** Every call so far, in the order they arrived; a live, read-only, thread-safe view. */
     public List<CompletionRequest> calls() {
-        return calls;
+        return Collections.unmodifiableList(calls);
     }
 
     /** Calls whose prompt fences responses: judge calls. */
