@@ -2,11 +2,11 @@ package dev.grm4j.core;
 
 import dev.grm4j.core.backend.BackendException;
 import dev.grm4j.core.backend.LangChain4jBackend;
-import dev.grm4j.core.simulated.Fault;
-import dev.grm4j.core.simulated.FaultPlan;
-import dev.grm4j.core.simulated.GroundTruth;
-import dev.grm4j.core.simulated.SimulatedJudge;
-import dev.grm4j.core.simulated.SimulatedJudgeServer;
+import dev.grm4j.core.testing.Fault;
+import dev.grm4j.core.testing.FaultPlan;
+import dev.grm4j.core.testing.GroundTruth;
+import dev.grm4j.core.testing.SimulatedJudge;
+import dev.grm4j.core.testing.SimulatedJudgeServer;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.langchain4j.model.openai.OpenAiChatRequestParameters;

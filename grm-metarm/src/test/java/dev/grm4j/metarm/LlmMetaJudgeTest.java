@@ -8,6 +8,7 @@ import dev.grm4j.core.TokenUsage;
 import dev.grm4j.core.backend.BackendException;
 import dev.grm4j.core.backend.CompletionRequest;
 import dev.grm4j.core.internal.Fences;
+import dev.grm4j.core.testing.ScriptedBackend;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -62,7 +63,7 @@ class LlmMetaJudgeTest {
 
     @Test
     void one_question_per_scored_sample_none_for_a_failed_one() {
-        ScriptedBackend backend = new ScriptedBackend(call -> "Answer: 0.7");
+        ScriptedBackend backend = ScriptedBackend.writing(call -> "Answer: 0.7");
         MetaRewardModel judge = MetaRewardModel.llmJudge(backend).build();
         List<Judgement> samples = List.of(
                 judgement(List.of(9, 2), List.of(0, 1), "Response 1 is right."),
@@ -74,18 +75,18 @@ class LlmMetaJudgeTest {
         assertThat(ratings.get(0)).isEqualTo(0.7);
         assertThat(ratings.get(1)).isNaN();
         assertThat(ratings.get(2)).isEqualTo(0.7);
-        assertThat(backend.calls).hasSize(2);
+        assertThat(backend.calls()).hasSize(2);
     }
 
     @Test
     void the_question_shows_the_responses_fenced_as_the_judge_saw_them_with_its_scores() {
-        ScriptedBackend backend = new ScriptedBackend(call -> "Answer: Yes");
+        ScriptedBackend backend = ScriptedBackend.writing(call -> "Answer: Yes");
         // The judge saw "5" first and "4" second: its critique's "Response 1" is "5".
         Judgement sample = judgement(List.of(9, 2), List.of(1, 0), "Response 1 (5) is wrong; Response 2 (4) is right.");
 
         MetaRewardModel.llmJudge(backend).build().rate(REQUEST, List.of(sample));
 
-        CompletionRequest call = backend.calls.get(0);
+        CompletionRequest call = backend.calls().get(0);
         assertThat(call.messages()).extracting(Message::role).containsExactly(Message.Role.SYSTEM, Message.Role.USER);
         String question = call.messages().get(1).content();
         assertThat(Fences.extract(question)).containsExactly("5", "4");
@@ -98,7 +99,7 @@ class LlmMetaJudgeTest {
 
     @Test
     void a_failed_call_is_a_typed_failure_with_the_sample_and_the_status() {
-        ScriptedBackend backend = new ScriptedBackend(call -> {
+        ScriptedBackend backend = ScriptedBackend.writing(call -> {
             throw new BackendException("HTTP 429: slow down", null, true, OptionalInt.of(429), Optional.empty());
         });
         MetaRewardModel judge = MetaRewardModel.llmJudge(backend).build();
@@ -112,7 +113,7 @@ class LlmMetaJudgeTest {
 
     @Test
     void the_builder_rejects_a_bad_concurrency() {
-        assertThatThrownBy(() -> MetaRewardModel.llmJudge(new ScriptedBackend(call -> "")).maxConcurrency(0))
+        assertThatThrownBy(() -> MetaRewardModel.llmJudge(ScriptedBackend.writing(call -> "")).maxConcurrency(0))
                 .hasMessage("maxConcurrency must be >= 1, was 0");
     }
 }

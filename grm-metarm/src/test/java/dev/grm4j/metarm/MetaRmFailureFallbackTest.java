@@ -2,6 +2,7 @@ package dev.grm4j.metarm;
 
 import dev.grm4j.core.GrmRequest;
 import dev.grm4j.core.Judgement;
+import dev.grm4j.core.testing.ScriptedBackend;
 import dev.grm4j.voting.VoteResult;
 import dev.grm4j.voting.VotingGrm;
 import org.junit.jupiter.api.Test;
@@ -46,7 +47,7 @@ class MetaRmFailureFallbackTest {
     @Test
     void an_unparseable_llm_meta_judge_answer_falls_back_to_plain_voting_with_the_answer_recorded() {
         VotingGrm voting = voting(8, 0.4, 0);
-        ScriptedBackend backend = new ScriptedBackend(call -> "Hard to tell, honestly.");
+        ScriptedBackend backend = ScriptedBackend.writing(call -> "Hard to tell, honestly.");
         MetaRewardModel judge = MetaRewardModel.llmJudge(backend).build();
 
         MetaVoteResult result = MetaGuidedVoting.builder(voting, judge).build().vote(REQUEST);
@@ -59,7 +60,7 @@ class MetaRmFailureFallbackTest {
     void one_unreadable_answer_among_good_ones_is_enough_to_fall_back() {
         VotingGrm voting = voting(8, 0, 0);
         List<Integer> calls = new ArrayList<>();
-        ScriptedBackend backend = new ScriptedBackend(call -> {
+        ScriptedBackend backend = ScriptedBackend.writing(call -> {
             synchronized (calls) {
                 calls.add(calls.size());
                 return calls.size() == 5 ? "Answer: perhaps" : "Answer: 0.8";

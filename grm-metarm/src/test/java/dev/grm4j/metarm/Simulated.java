@@ -2,8 +2,8 @@ package dev.grm4j.metarm;
 
 import dev.grm4j.core.GrmRequest;
 import dev.grm4j.core.PointwiseGrm;
-import dev.grm4j.core.simulated.GroundTruth;
-import dev.grm4j.core.simulated.SimulatedJudge;
+import dev.grm4j.core.testing.GroundTruth;
+import dev.grm4j.core.testing.SimulatedJudge;
 import dev.grm4j.voting.VoteResult;
 import dev.grm4j.voting.VotingGrm;
 

@@ -8,6 +8,7 @@ import dev.grm4j.core.TokenUsage;
 import dev.grm4j.core.backend.BackendException;
 import dev.grm4j.core.backend.Completion;
 import dev.grm4j.core.backend.FinishReason;
+import dev.grm4j.core.testing.ScriptedBackend;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -43,7 +44,7 @@ class GeneratedOnceTest {
     }
 
     private static ScriptedBackend writer(Duration latency) {
-        return ScriptedBackend.answering(latency, call -> ScriptedBackend.reply(ScriptedBackend.principlesFor(call)));
+        return ScriptedBackend.answering(latency, call -> ScriptedBackend.reply(PrincipleAnswers.principlesFor(call)));
     }
 
     @Test
@@ -161,7 +162,7 @@ class GeneratedOnceTest {
             if (attempts.getAndIncrement() == 0) {
                 throw new BackendException("HTTP 503 from provider", null, true, OptionalInt.of(503), Optional.empty());
             }
-            return ScriptedBackend.reply(ScriptedBackend.principlesFor(call));
+            return ScriptedBackend.reply(PrincipleAnswers.principlesFor(call));
         });
         PrincipleStrategy once = PrincipleStrategy.generatedOnce(backend, 10);
 
@@ -182,7 +183,7 @@ class GeneratedOnceTest {
     void surfaces_an_answer_without_principles_as_unparseable_and_does_not_cache_it() {
         AtomicInteger attempts = new AtomicInteger();
         ScriptedBackend backend = ScriptedBackend.answering(call -> ScriptedBackend.reply(
-                attempts.getAndIncrement() == 0 ? "I'm sorry, I can't help with that." : ScriptedBackend.principlesFor(call)));
+                attempts.getAndIncrement() == 0 ? "I'm sorry, I can't help with that." : PrincipleAnswers.principlesFor(call)));
         PrincipleStrategy once = PrincipleStrategy.generatedOnce(backend, 10);
 
         CompletableFuture<List<Principle>> refused = once.principlesAsync(request("Q?"));

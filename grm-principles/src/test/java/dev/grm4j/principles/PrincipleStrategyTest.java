@@ -3,6 +3,7 @@ package dev.grm4j.principles;
 import dev.grm4j.core.GrmRequest;
 import dev.grm4j.core.Principle;
 import dev.grm4j.core.TokenUsage;
+import dev.grm4j.core.testing.ScriptedBackend;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -114,7 +115,7 @@ class PrincipleStrategyTest {
     @Test
     void builds_the_strategy_a_spec_names() throws IOException {
         ScriptedBackend backend = ScriptedBackend.answering(call -> ScriptedBackend.reply(
-                ScriptedBackend.principlesFor(call)));
+                PrincipleAnswers.principlesFor(call)));
         Path file = Files.writeString(dir.resolve("mine.txt"), "Correct (100%): right\n");
 
         assertThat(PrincipleStrategy.fromSpec("self", backend).name()).isEqualTo("self");

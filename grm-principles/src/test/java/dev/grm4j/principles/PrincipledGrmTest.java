@@ -10,6 +10,7 @@ import dev.grm4j.core.SamplingOptions;
 import dev.grm4j.core.backend.BackendException;
 import dev.grm4j.core.backend.Completion;
 import dev.grm4j.core.backend.CompletionRequest;
+import dev.grm4j.core.testing.ScriptedBackend;
 import dev.grm4j.voting.RetryPolicy;
 import dev.grm4j.voting.VoteResult;
 import dev.grm4j.voting.VotingGrm;
@@ -32,9 +33,9 @@ class PrincipledGrmTest {
     /** Principle calls get principles; judge calls score the response containing "4" highest. */
     private static Completion answer(CompletionRequest call) {
         if (!ScriptedBackend.isJudgeCall(call)) {
-            return ScriptedBackend.reply(ScriptedBackend.principlesFor(call));
+            return ScriptedBackend.reply(PrincipleAnswers.principlesFor(call));
         }
-        return ScriptedBackend.reply(ScriptedBackend.judged(ScriptedBackend.shown(call).stream()
+        return ScriptedBackend.reply(ScriptedBackend.output(ScriptedBackend.shown(call).stream()
                 .map(response -> response.contains("4") ? 9 : 3).toList()));
     }
 
@@ -108,7 +109,7 @@ class PrincipledGrmTest {
         assertThat(results).extracting(VoteResult::best).containsExactly(0, 0, 0, 1);
         assertThat(backend.principleCalls()).hasSize(1);
         assertThat(backend.judgeCalls()).hasSize(32);
-        String principles = ScriptedBackend.principlesFor(backend.principleCalls().get(0));
+        String principles = PrincipleAnswers.principlesFor(backend.principleCalls().get(0));
         String firstLine = principles.lines().skip(1).findFirst().orElseThrow().substring(3);
         assertThat(backend.judgeCalls()).allSatisfy(call -> assertThat(ScriptedBackend.userText(call))
                 .contains("Specific criteria to use:\n1. " + firstLine));
@@ -122,7 +123,7 @@ class PrincipledGrmTest {
             if (principleCalls.getAndIncrement() < 2) {
                 throw new BackendException("HTTP 429", null, true, OptionalInt.of(429), Optional.empty());
             }
-            return ScriptedBackend.reply(ScriptedBackend.principlesFor(call));
+            return ScriptedBackend.reply(PrincipleAnswers.principlesFor(call));
         });
         PrincipledGrm grm = PrincipledGrm.of(PointwiseGrm.builder(backend).build(),
                 PrincipleStrategy.generatedOnce(backend, 10));

@@ -9,8 +9,9 @@ import dev.grm4j.core.backend.Completion;
 import dev.grm4j.core.backend.CompletionRequest;
 import dev.grm4j.core.backend.FinishReason;
 import dev.grm4j.core.prompt.PromptTemplate;
-import dev.grm4j.core.simulated.GroundTruth;
-import dev.grm4j.core.simulated.SimulatedJudge;
+import dev.grm4j.core.testing.GroundTruth;
+import dev.grm4j.core.testing.ScriptedBackend;
+import dev.grm4j.core.testing.SimulatedJudge;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -66,8 +67,8 @@ class RftSamplerTest {
             case 'E' -> throw new BackendException("HTTP 500", null, true, OptionalInt.of(500), Optional.empty());
             default -> throw new IllegalArgumentException("bad step " + step);
         }
-        String text = ScriptedBackend.judged(List.of(scores));
-        return ScriptedBackend.reply(step == 'L' ? text.replace("Checked each one.", "As the hint says, it is best.")
+        String text = ScriptedBackend.output(List.of(scores));
+        return ScriptedBackend.reply(step == 'L' ? text.replace(ScriptedBackend.CRITIQUE, "As the hint says, it is best.")
                 : text);
     }
 
@@ -183,7 +184,7 @@ class RftSamplerTest {
     @Test
     void judges_a_single_response_by_its_labelled_score() {
         ScriptedBackend backend = ScriptedBackend.answering(call -> ScriptedBackend.reply(
-                ScriptedBackend.judged(List.of(call.sampling().seed().getAsLong() % 2 == 0 ? 7 : 6))));
+                ScriptedBackend.output(List.of(call.sampling().seed().getAsLong() % 2 == 0 ? 7 : 6))));
         GrmRequest single = GrmRequest.of("Rate this haiku.", "Rain taps the window");
 
         RftSampler.Result result = RftSampler.builder(backend).n(8).seed(3).build().sample(single, 7);
@@ -220,7 +221,7 @@ class RftSamplerTest {
     @Test
     void counts_a_sample_cut_off_by_the_budget_as_failed() {
         ScriptedBackend backend = ScriptedBackend.answering(call -> new Completion(
-                ScriptedBackend.judged(List.of(9, 4, 4)), TokenUsage.of(1, 1), FinishReason.LENGTH));
+                ScriptedBackend.output(List.of(9, 4, 4)), TokenUsage.of(1, 1), FinishReason.LENGTH));
 
         RftSampler.Result result = RftSampler.builder(backend).n(2).build().sample(item("CC"), 1);
 

@@ -5,6 +5,7 @@ import dev.grm4j.core.PointwiseGrm;
 import dev.grm4j.core.TokenUsage;
 import dev.grm4j.core.backend.Completion;
 import dev.grm4j.core.backend.FinishReason;
+import dev.grm4j.core.testing.ScriptedBackend;
 import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.output.Response;
 import org.junit.jupiter.api.Test;
@@ -20,7 +21,7 @@ import static org.assertj.core.api.Assertions.within;
 class GrmScoringModelTest {
 
     /** Scores a segment by the digit it ends with: "doc 7" gets 7. */
-    private static final TestBackends.Scripted DIGIT_JUDGE = TestBackends.Scripted.scoring(Duration.ZERO,
+    private static final ScriptedBackend DIGIT_JUDGE = ScriptedBackend.scoring(Duration.ZERO,
             shown -> shown.stream().map(text -> Character.getNumericValue(text.charAt(text.length() - 1))).toList());
 
     @Test
@@ -51,7 +52,7 @@ class GrmScoringModelTest {
 
     @Test
     void a_failed_vote_is_an_exception_not_a_score() {
-        TestBackends.Scripted refusing = new TestBackends.Scripted(Duration.ZERO,
+        ScriptedBackend refusing = ScriptedBackend.answering(Duration.ZERO,
                 call -> new Completion("No.", TokenUsage.ZERO, FinishReason.STOP));
         GrmScoringModel scoring = GrmScoringModel.of(VotingGrm.builder(PointwiseGrm.builder(refusing).build()).k(2).build());
 

@@ -4,14 +4,12 @@ import dev.grm4j.core.GrmRequest;
 import dev.grm4j.core.Judgement;
 import dev.grm4j.core.Outcome;
 import dev.grm4j.core.PointwiseGrm;
-import dev.grm4j.core.backend.Completion;
-import dev.grm4j.core.backend.CompletionRequest;
-import dev.grm4j.core.backend.LlmBackend;
 import dev.grm4j.core.backend.OpenAiCompatibleBackend;
-import dev.grm4j.core.simulated.Fault;
-import dev.grm4j.core.simulated.FaultPlan;
-import dev.grm4j.core.simulated.SimulatedJudge;
-import dev.grm4j.core.simulated.SimulatedJudgeServer;
+import dev.grm4j.core.testing.Fault;
+import dev.grm4j.core.testing.FaultPlan;
+import dev.grm4j.core.testing.ScriptedBackend;
+import dev.grm4j.core.testing.SimulatedJudge;
+import dev.grm4j.core.testing.SimulatedJudgeServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,8 +23,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -99,7 +95,8 @@ class ReliabilityBackendFaultTest {
     @Timeout(30)
     void every_fault_ends_typed_within_the_deadline(Case fault) throws Exception {
         try (Rig rig = fault.rig().start(fault.all())) {
-            Counting backend = new Counting(OpenAiCompatibleBackend.builder().baseUrl(rig.baseUrl())
+            // counts calls sent, retries included, on the client side (a refused connection reaches no server)
+            ScriptedBackend backend = ScriptedBackend.recording(OpenAiCompatibleBackend.builder().baseUrl(rig.baseUrl())
                     .modelName("simulated-judge").callTimeout(CALL_TIMEOUT).connectTimeout(CALL_TIMEOUT).build());
             VotingGrm voting = VotingGrm.builder(PointwiseGrm.builder(backend).build()).k(K).maxConcurrency(K)
                     .retry(new RetryPolicy(MAX_ATTEMPTS, Duration.ofMillis(10), Duration.ofMillis(20), 0))
@@ -109,7 +106,7 @@ class ReliabilityBackendFaultTest {
             VoteResult result = voting.vote(GrmRequest.of("What is 2 + 2?", "4", "5"));
             long wallMs = (System.nanoTime() - start) / 1_000_000;
 
-            int attempts = backend.calls.get();
+            int attempts = backend.calls().size();
             int faultedSamples = fault.all() ? K : FIRST;
             int expectedAttempts = K + (fault.retriable() ? faultedSamples * (fault.all() ? MAX_ATTEMPTS - 1 : 1) : 0);
             TABLE.add(String.format("| %-24s | %-7s | %-26s | %3d | %3d | %3d | %-22s | %5d | %s |",
@@ -219,32 +216,5 @@ class ReliabilityBackendFaultTest {
 
     private static SimulatedJudge judge() {
         return SimulatedJudge.builder().seed(1).latency(Duration.ofMillis(5)).build();
-    }
-
-    /** Counts calls sent, retries included, on the client side (a refused connection reaches no server). */
-    static final class Counting implements LlmBackend {
-        final AtomicInteger calls = new AtomicInteger();
-        private final LlmBackend delegate;
-
-        Counting(LlmBackend delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public Completion complete(CompletionRequest request) {
-            calls.incrementAndGet();
-            return delegate.complete(request);
-        }
-
-        @Override
-        public CompletableFuture<Completion> completeAsync(CompletionRequest request) {
-            calls.incrementAndGet();
-            return delegate.completeAsync(request);
-        }
-
-        @Override
-        public String modelName() {
-            return delegate.modelName();
-        }
     }
 }

@@ -3,10 +3,10 @@ package dev.grm4j.voting;
 import dev.grm4j.core.GrmRequest;
 import dev.grm4j.core.PointwiseGrm;
 import dev.grm4j.core.backend.OpenAiCompatibleBackend;
-import dev.grm4j.core.simulated.Fault;
-import dev.grm4j.core.simulated.FaultPlan;
-import dev.grm4j.core.simulated.SimulatedJudge;
-import dev.grm4j.core.simulated.SimulatedJudgeServer;
+import dev.grm4j.core.testing.Fault;
+import dev.grm4j.core.testing.FaultPlan;
+import dev.grm4j.core.testing.SimulatedJudge;
+import dev.grm4j.core.testing.SimulatedJudgeServer;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

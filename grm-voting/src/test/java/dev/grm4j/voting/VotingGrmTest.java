@@ -8,8 +8,9 @@ import dev.grm4j.core.TokenUsage;
 import dev.grm4j.core.backend.BackendException;
 import dev.grm4j.core.backend.Completion;
 import dev.grm4j.core.backend.FinishReason;
-import dev.grm4j.core.simulated.GroundTruth;
-import dev.grm4j.core.simulated.SimulatedJudge;
+import dev.grm4j.core.testing.ScriptedBackend;
+import dev.grm4j.core.testing.GroundTruth;
+import dev.grm4j.core.testing.SimulatedJudge;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -35,8 +36,8 @@ class VotingGrmTest {
     private static final Duration NO_LATENCY = Duration.ZERO;
 
     /** Scores a response by its length (capped to 10): the same for a response wherever it is shown. */
-    private static TestBackends.Scripted lengthJudge(Duration latency) {
-        return TestBackends.Scripted.scoring(latency, shown -> shown.stream().map(r -> Math.min(10, r.length())).toList());
+    private static ScriptedBackend lengthJudge(Duration latency) {
+        return ScriptedBackend.scoring(latency, shown -> shown.stream().map(r -> Math.min(10, r.length())).toList());
     }
 
     @Test
@@ -88,12 +89,12 @@ class VotingGrmTest {
     void reports_histograms_variance_and_agreement() {
         AtomicInteger call = new AtomicInteger();
         // Samples alternate between preferring response 0 (9 vs 2) and response 1 (4 vs 6).
-        TestBackends.Scripted judge = new TestBackends.Scripted(NO_LATENCY, request -> {
-            List<String> shown = TestBackends.shown(request);
+        ScriptedBackend judge = ScriptedBackend.answering(NO_LATENCY, request -> {
+            List<String> shown = ScriptedBackend.shown(request);
             boolean first = Math.floorMod(request.sampling().seed().getAsLong(), 2) == 0;
             List<Integer> scores = shown.stream().map(r -> r.equals("zero") ? (first ? 9 : 4) : (first ? 2 : 6)).toList();
             call.incrementAndGet();
-            return new Completion(TestBackends.output(scores), TokenUsage.of(10, 5), FinishReason.STOP);
+            return new Completion(ScriptedBackend.output(scores), TokenUsage.of(10, 5), FinishReason.STOP);
         });
         VoteResult result = VotingGrm.builder(PointwiseGrm.builder(judge).build()).k(16).seed(3).build()
                 .vote(GrmRequest.of("q", "zero", "one"));
@@ -112,7 +113,7 @@ class VotingGrmTest {
 
     @Test
     void ties_between_totals_are_broken_uniformly_and_reported() {
-        TestBackends.Scripted allSevens = TestBackends.Scripted.scoring(NO_LATENCY, shown -> shown.stream().map(r -> 7).toList());
+        ScriptedBackend allSevens = ScriptedBackend.scoring(NO_LATENCY, shown -> shown.stream().map(r -> 7).toList());
         PointwiseGrm grm = PointwiseGrm.builder(allSevens).build();
         int[] wins = new int[3];
         int votes = 3000;
@@ -131,9 +132,9 @@ class VotingGrmTest {
     @Test
     void failed_samples_never_vote_and_below_the_quorum_there_is_no_score() {
         AtomicInteger call = new AtomicInteger();
-        TestBackends.Scripted mostlyBroken = new TestBackends.Scripted(NO_LATENCY, request -> {
+        ScriptedBackend mostlyBroken = ScriptedBackend.answering(NO_LATENCY, request -> {
             int n = call.getAndIncrement();
-            String text = n % 4 == 0 ? TestBackends.output(List.of(9, 1)) : "I refuse to score these.";
+            String text = n % 4 == 0 ? ScriptedBackend.output(List.of(9, 1)) : "I refuse to score these.";
             return new Completion(text, TokenUsage.of(10, 5), FinishReason.STOP);
         });
 
@@ -152,9 +153,9 @@ class VotingGrmTest {
     @Test
     void the_valid_samples_alone_make_the_totals() {
         AtomicInteger call = new AtomicInteger();
-        TestBackends.Scripted someBroken = new TestBackends.Scripted(NO_LATENCY, request -> {
+        ScriptedBackend someBroken = ScriptedBackend.answering(NO_LATENCY, request -> {
             boolean broken = call.getAndIncrement() % 3 == 0;
-            return new Completion(broken ? "Scores: \\boxed{10}" : TestBackends.output(List.of(5, 5)),
+            return new Completion(broken ? "Scores: \\boxed{10}" : ScriptedBackend.output(List.of(5, 5)),
                     TokenUsage.ZERO, FinishReason.STOP);
         });
 
@@ -167,21 +168,21 @@ class VotingGrmTest {
 
     @Test
     void one_limit_bounds_the_calls_in_flight_over_every_request() {
-        TestBackends.Scripted judge = lengthJudge(Duration.ofMillis(20));
+        ScriptedBackend judge = lengthJudge(Duration.ofMillis(20));
         VotingGrm voting = VotingGrm.builder(PointwiseGrm.builder(judge).build()).k(8).maxConcurrency(5).build();
 
         List<VoteResult> results = voting.voteAll(IntStream.range(0, 40)
                 .mapToObj(i -> GrmRequest.of("q" + i, "a", "bb")).toList());
 
         assertThat(results).allSatisfy(result -> assertThat(result.isVoted()).isTrue());
-        assertThat(judge.calls.get()).isEqualTo(320);
-        assertThat(judge.maxInFlight.get()).isEqualTo(5);
+        assertThat(judge.calls().size()).isEqualTo(320);
+        assertThat(judge.maxInFlight()).isEqualTo(5);
         assertThat(voting.inFlight()).isZero();
     }
 
     @Test
     void a_batch_keeps_input_order_with_failures_mixed_in() {
-        TestBackends.Scripted judge = TestBackends.Scripted.scoring(Duration.ofMillis(1), shown ->
+        ScriptedBackend judge = ScriptedBackend.scoring(Duration.ofMillis(1), shown ->
                 shown.contains("poison") ? List.of() : shown.stream().map(String::length).map(l -> Math.min(l, 10)).toList());
         VotingGrm voting = VotingGrm.builder(PointwiseGrm.builder(judge).maxResponses(3).build()).k(4).build();
         List<GrmRequest> requests = new ArrayList<>();
@@ -243,12 +244,12 @@ class VotingGrmTest {
     @Test
     void retriable_failures_are_retried_and_others_are_not() {
         ConcurrentHashMap<Long, AtomicInteger> attempts = new ConcurrentHashMap<>();
-        TestBackends.Scripted flaky = new TestBackends.Scripted(NO_LATENCY, request -> {
+        ScriptedBackend flaky = ScriptedBackend.answering(NO_LATENCY, request -> {
             long seed = request.sampling().seed().getAsLong();
             if (attempts.computeIfAbsent(seed, s -> new AtomicInteger()).incrementAndGet() < 3) {
                 throw new BackendException("HTTP 503: busy", null, true, OptionalInt.of(503), Optional.empty());
             }
-            return new Completion(TestBackends.output(List.of(8, 2)), TokenUsage.ZERO, FinishReason.STOP);
+            return new Completion(ScriptedBackend.output(List.of(8, 2)), TokenUsage.ZERO, FinishReason.STOP);
         });
         RetryPolicy quick = new RetryPolicy(3, Duration.ofMillis(1), Duration.ofMillis(5), 0.5);
 
@@ -256,14 +257,14 @@ class VotingGrmTest {
                 .vote(GrmRequest.of("q", "a", "b"));
 
         assertThat(result.validSamples()).isEqualTo(4);
-        assertThat(flaky.calls.get()).isEqualTo(12);
+        assertThat(flaky.calls().size()).isEqualTo(12);
 
-        TestBackends.Scripted rejecting = new TestBackends.Scripted(NO_LATENCY, request -> {
+        ScriptedBackend rejecting = ScriptedBackend.answering(NO_LATENCY, request -> {
             throw new BackendException("HTTP 400: bad request", null, false, OptionalInt.of(400), Optional.empty());
         });
         VoteResult rejected = VotingGrm.builder(PointwiseGrm.builder(rejecting).build()).k(4).retry(quick).build()
                 .vote(GrmRequest.of("q", "a", "b"));
-        assertThat(rejecting.calls.get()).isEqualTo(4);
+        assertThat(rejecting.calls().size()).isEqualTo(4);
         assertThat(rejected.outcomes()).containsEntry(Outcome.BACKEND_ERROR, 4);
     }
 
@@ -280,7 +281,7 @@ class VotingGrmTest {
 
     @Test
     void cancelling_a_vote_cancels_its_queued_samples() throws Exception {
-        TestBackends.Scripted slow = lengthJudge(Duration.ofMillis(300));
+        ScriptedBackend slow = lengthJudge(Duration.ofMillis(300));
         VotingGrm voting = VotingGrm.builder(PointwiseGrm.builder(slow).build()).k(16).maxConcurrency(2).build();
 
         CompletableFuture<VoteResult> vote = voting.voteAsync(GrmRequest.of("q", "a", "bb"));
@@ -288,7 +289,7 @@ class VotingGrmTest {
         vote.cancel(true);
         Thread.sleep(700);
 
-        assertThat(slow.calls.get()).isEqualTo(2);
+        assertThat(slow.calls().size()).isEqualTo(2);
         assertThat(voting.inFlight()).isZero();
         VoteResult next = voting.vote(GrmRequest.of("q", "a", "bb"));
         assertThat(next.validSamples()).isEqualTo(16);
@@ -297,7 +298,7 @@ class VotingGrmTest {
     @Test
     void at_the_deadline_unfinished_samples_fail_and_the_vote_uses_what_came_back() {
         AtomicInteger call = new AtomicInteger();
-        TestBackends.Scripted halfStuck = new TestBackends.Scripted(NO_LATENCY, request -> {
+        ScriptedBackend halfStuck = ScriptedBackend.answering(NO_LATENCY, request -> {
             if (call.getAndIncrement() % 2 == 1) {
                 try {
                     Thread.sleep(2_000);
@@ -305,7 +306,7 @@ class VotingGrmTest {
                     Thread.currentThread().interrupt();
                 }
             }
-            return new Completion(TestBackends.output(List.of(6, 3)), TokenUsage.ZERO, FinishReason.STOP);
+            return new Completion(ScriptedBackend.output(List.of(6, 3)), TokenUsage.ZERO, FinishReason.STOP);
         });
         VotingGrm voting = VotingGrm.builder(PointwiseGrm.builder(halfStuck).build()).k(4).quorum(2).shuffle(false)
                 .retry(RetryPolicy.none()).deadline(Duration.ofMillis(300))

@@ -1,6 +1,6 @@
 package dev.grm4j.core.backend;
 
-import dev.grm4j.core.simulated.SimulatedJudgeServer;
+import dev.grm4j.core.testing.SimulatedJudgeServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

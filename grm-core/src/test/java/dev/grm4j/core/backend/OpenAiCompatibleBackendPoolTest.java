@@ -1,7 +1,7 @@
 package dev.grm4j.core.backend;
 
 import dev.grm4j.core.backend.OpenAiCompatibleBackend.EndpointStatus;
-import dev.grm4j.core.simulated.SimulatedJudgeServer;
+import dev.grm4j.core.testing.SimulatedJudgeServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -6,8 +6,8 @@ import com.sun.net.httpserver.HttpServer;
 import dev.grm4j.core.Message;
 import dev.grm4j.core.SamplingOptions;
 import dev.grm4j.core.internal.Fences;
-import dev.grm4j.core.simulated.GroundTruth;
-import dev.grm4j.core.simulated.SimulatedJudge;
+import dev.grm4j.core.testing.GroundTruth;
+import dev.grm4j.core.testing.SimulatedJudge;
 
 import java.io.IOException;
 import java.io.InputStream;

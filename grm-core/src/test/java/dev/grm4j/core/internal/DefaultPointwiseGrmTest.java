@@ -8,14 +8,13 @@ import dev.grm4j.core.PointwiseGrm;
 import dev.grm4j.core.Principle;
 import dev.grm4j.core.Reward;
 import dev.grm4j.core.SamplingOptions;
-import dev.grm4j.core.ScriptedBackend;
 import dev.grm4j.core.TokenUsage;
 import dev.grm4j.core.backend.BackendException;
 import dev.grm4j.core.backend.Completion;
-import dev.grm4j.core.backend.CompletionRequest;
 import dev.grm4j.core.backend.LlmBackend;
 import dev.grm4j.core.backend.FinishReason;
 import dev.grm4j.core.internal.Fences;
+import dev.grm4j.core.testing.ScriptedBackend;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -25,7 +24,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.SplittableRandom;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 
@@ -123,23 +122,10 @@ class DefaultPointwiseGrmTest {
     @Test
     void an_async_failure_is_unwrapped_to_its_cause() {
         RuntimeException boom = new IllegalStateException("connection reset");
-        LlmBackend failingLater = new LlmBackend() {
-            @Override
-            public Completion complete(CompletionRequest request) {
-                throw boom;
-            }
-
-            @Override
-            public CompletableFuture<Completion> completeAsync(CompletionRequest request) {
-                // supplyAsync wraps the failure in a CompletionException, as HTTP clients' async paths do.
-                return CompletableFuture.supplyAsync(() -> complete(request));
-            }
-
-            @Override
-            public String modelName() {
-                return "failing";
-            }
-        };
+        // A CompletionException around the cause, as supplyAsync and HTTP clients' async paths deliver it.
+        LlmBackend failingLater = ScriptedBackend.answering(Duration.ZERO, request -> {
+            throw new CompletionException(boom);
+        });
 
         Judgement judgement = PointwiseGrm.builder(failingLater).build()
                 .judgeAsync(GrmRequest.of("q", "a"), SamplingOptions.greedy(), List.of(0)).join();

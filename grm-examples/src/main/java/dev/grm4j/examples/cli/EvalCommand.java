@@ -9,7 +9,7 @@ import dev.grm4j.core.TokenUsage;
 import dev.grm4j.core.backend.Completion;
 import dev.grm4j.core.backend.CompletionRequest;
 import dev.grm4j.core.backend.LlmBackend;
-import dev.grm4j.core.simulated.SimulatedJudge;
+import dev.grm4j.core.testing.SimulatedJudge;
 import dev.grm4j.metarm.LogisticMetaRm;
 import dev.grm4j.metarm.MetaGuidedVoting;
 import dev.grm4j.metarm.MetaRewardModel;

@@ -7,8 +7,8 @@ import dev.grm4j.core.backend.CompletionRequest;
 import dev.grm4j.core.backend.FinishReason;
 import dev.grm4j.core.backend.LlmBackend;
 import dev.grm4j.core.internal.Fences;
-import dev.grm4j.core.simulated.GroundTruth;
-import dev.grm4j.core.simulated.SimulatedJudge;
+import dev.grm4j.core.testing.GroundTruth;
+import dev.grm4j.core.testing.SimulatedJudge;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -7,7 +7,7 @@ import dev.grm4j.core.Reward;
 import dev.grm4j.core.SamplingOptions;
 import dev.grm4j.core.internal.Winner;
 import dev.grm4j.core.backend.LlmBackend;
-import dev.grm4j.core.simulated.GroundTruth;
+import dev.grm4j.core.testing.GroundTruth;
 
 import java.util.List;
 import java.util.SplittableRandom;

@@ -1,7 +1,7 @@
 package dev.grm4j.examples.cli;
 
-import dev.grm4j.core.simulated.SimulatedJudge;
-import dev.grm4j.core.simulated.SimulatedJudgeServer;
+import dev.grm4j.core.testing.SimulatedJudge;
+import dev.grm4j.core.testing.SimulatedJudgeServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

@@ -5,8 +5,8 @@ import dev.grm4j.core.PointwiseGrm;
 import dev.grm4j.core.Principle;
 import dev.grm4j.core.Reward;
 import dev.grm4j.core.backend.LlmBackend;
-import dev.grm4j.core.simulated.GroundTruth;
-import dev.grm4j.core.simulated.SimulatedJudge;
+import dev.grm4j.core.testing.GroundTruth;
+import dev.grm4j.core.testing.SimulatedJudge;
 import dev.grm4j.principles.PrincipleStrategy;
 import dev.grm4j.principles.PrincipledGrm;
 

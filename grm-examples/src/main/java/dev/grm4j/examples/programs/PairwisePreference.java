@@ -4,8 +4,8 @@ import dev.grm4j.core.GrmRequest;
 import dev.grm4j.core.Judgement;
 import dev.grm4j.core.PointwiseGrm;
 import dev.grm4j.core.backend.LlmBackend;
-import dev.grm4j.core.simulated.GroundTruth;
-import dev.grm4j.core.simulated.SimulatedJudge;
+import dev.grm4j.core.testing.GroundTruth;
+import dev.grm4j.core.testing.SimulatedJudge;
 import dev.grm4j.voting.VoteResult;
 import dev.grm4j.voting.VotingGrm;
 

@@ -5,8 +5,8 @@ import dev.grm4j.core.Judgement;
 import dev.grm4j.core.PointwiseGrm;
 import dev.grm4j.core.Principle;
 import dev.grm4j.core.SamplingOptions;
-import dev.grm4j.core.simulated.GroundTruth;
-import dev.grm4j.core.simulated.SimulatedJudge;
+import dev.grm4j.core.testing.GroundTruth;
+import dev.grm4j.core.testing.SimulatedJudge;
 import dev.grm4j.principles.PrincipleStrategy;
 import org.junit.jupiter.api.Test;
 

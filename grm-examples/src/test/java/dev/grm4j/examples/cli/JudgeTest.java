@@ -3,8 +3,8 @@ package dev.grm4j.examples.cli;
 import dev.grm4j.core.GrmRequest;
 import dev.grm4j.core.Reward;
 import dev.grm4j.core.SamplingOptions;
-import dev.grm4j.core.simulated.GroundTruth;
-import dev.grm4j.core.simulated.SimulatedJudge;
+import dev.grm4j.core.testing.GroundTruth;
+import dev.grm4j.core.testing.SimulatedJudge;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

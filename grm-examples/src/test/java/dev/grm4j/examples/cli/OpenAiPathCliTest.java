@@ -1,10 +1,10 @@
 package dev.grm4j.examples.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.grm4j.core.simulated.Fault;
-import dev.grm4j.core.simulated.GroundTruth;
-import dev.grm4j.core.simulated.SimulatedJudge;
-import dev.grm4j.core.simulated.SimulatedJudgeServer;
+import dev.grm4j.core.testing.Fault;
+import dev.grm4j.core.testing.GroundTruth;
+import dev.grm4j.core.testing.SimulatedJudge;
+import dev.grm4j.core.testing.SimulatedJudgeServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

@@ -3,10 +3,9 @@ package dev.grm4j.examples.serve;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.grm4j.core.PointwiseGrm;
-import dev.grm4j.core.backend.Completion;
-import dev.grm4j.core.backend.CompletionRequest;
 import dev.grm4j.core.backend.LlmBackend;
 import dev.grm4j.core.backend.OpenAiCompatibleBackend;
+import dev.grm4j.core.testing.ScriptedBackend;
 import dev.grm4j.voting.VotingGrm;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -253,22 +252,10 @@ class DeadlineTest {
                 "wrapped twice", "connection reset by the judge",
                 "no message anywhere", "an unexplained failure (RuntimeException without a message)");
         for (Map.Entry<String, Supplier<RuntimeException>> failure : failures.entrySet()) {
-            LlmBackend failing = new LlmBackend() {
-                @Override
-                public Completion complete(CompletionRequest request) {
-                    throw failure.getValue().get();
-                }
-
-                @Override
-                public CompletableFuture<Completion> completeAsync(CompletionRequest request) {
-                    return CompletableFuture.failedFuture(failure.getValue().get());
-                }
-
-                @Override
-                public String modelName() {
-                    return "failing";
-                }
-            };
+            // The same failure thrown by complete and delivered failed by completeAsync.
+            LlmBackend failing = ScriptedBackend.answering(request -> {
+                throw failure.getValue().get();
+            });
             VotingGrm voting = VotingGrm.builder(PointwiseGrm.builder(failing).build()).k(8)
                     .retry(dev.grm4j.voting.RetryPolicy.none()).build();
             RewardServer server = started(RewardServer.builder(voting));

@@ -5,10 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.grm4j.core.PointwiseGrm;
 import dev.grm4j.core.TokenUsage;
 import dev.grm4j.core.backend.Completion;
-import dev.grm4j.core.backend.CompletionRequest;
 import dev.grm4j.core.backend.FinishReason;
 import dev.grm4j.core.backend.LlmBackend;
-import dev.grm4j.core.internal.Fences;
+import dev.grm4j.core.testing.ScriptedBackend;
 import dev.grm4j.voting.VotingGrm;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -20,7 +19,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -77,32 +75,12 @@ class ForgedScoreServerTest {
         }
     }
 
-    /** Writes the given shapes in turn, one per call. */
-    static final class QuotingJudge implements LlmBackend {
-        private final List<Shape> shapes;
-        private final AtomicInteger calls = new AtomicInteger();
-
-        QuotingJudge(List<Shape> shapes) {
-            this.shapes = shapes;
-        }
-
-        @Override
-        public Completion complete(CompletionRequest request) {
-            String user = request.messages().get(request.messages().size() - 1).content();
-            String shown = Fences.extract(user).get(0);
-            Shape shape = shapes.get(calls.getAndIncrement() % shapes.size());
-            return new Completion(shape.write(shown), TokenUsage.of(80, 40), FinishReason.STOP);
-        }
-
-        @Override
-        public CompletableFuture<Completion> completeAsync(CompletionRequest request) {
-            return CompletableFuture.supplyAsync(() -> complete(request));
-        }
-
-        @Override
-        public String modelName() {
-            return "quoting-judge";
-        }
+    /** Writes the given shapes in turn, one per call, quoting the one response shown. */
+    private static ScriptedBackend quotingJudge(List<Shape> shapes) {
+        AtomicInteger calls = new AtomicInteger();
+        return ScriptedBackend.answering(Duration.ZERO, request -> new Completion(
+                shapes.get(calls.getAndIncrement() % shapes.size()).write(ScriptedBackend.shown(request).get(0)),
+                TokenUsage.of(80, 40), FinishReason.STOP)).named("quoting-judge");
     }
 
     private RewardServer server;
@@ -130,7 +108,7 @@ class ForgedScoreServerTest {
     @Test
     void the_forged_score_never_becomes_the_reward_and_the_judges_own_verdict_counts() throws Exception {
         // when: of 8 samples, one of each quoting shape and five with the judge's own box after the quote
-        JsonNode answer = getReward(new QuotingJudge(List.of(Shape.QUOTE_THEN_UNBOXED_VERDICT,
+        JsonNode answer = getReward(quotingJudge(List.of(Shape.QUOTE_THEN_UNBOXED_VERDICT,
                 Shape.VERDICT_THEN_QUOTED_LINE, Shape.VERDICT_THEN_QUOTED_BOX, Shape.QUOTE_THEN_BOXED_VERDICT,
                 Shape.QUOTE_THEN_BOXED_VERDICT, Shape.QUOTE_THEN_BOXED_VERDICT, Shape.QUOTE_THEN_BOXED_VERDICT,
                 Shape.QUOTE_THEN_BOXED_VERDICT)), 8, 200);
@@ -144,13 +122,11 @@ class ForgedScoreServerTest {
     @Test
     void a_judge_that_only_ever_quotes_gives_no_reward_rather_than_the_forged_one() throws Exception {
         // when
-        JsonNode answer = getReward(new QuotingJudge(List.of(Shape.QUOTE_THEN_UNBOXED_VERDICT,
+        JsonNode answer = getReward(quotingJudge(List.of(Shape.QUOTE_THEN_UNBOXED_VERDICT,
                 Shape.VERDICT_THEN_QUOTED_LINE, Shape.VERDICT_THEN_QUOTED_BOX)), 6, 503);
 
         // then
-        assertThat(answer.get("error").get("message").asText()).contains("unparseable (verdict not boxed",
-                "unparseable (the verdict \\boxed{10} repeats a candidate's own score",
-                "unparseable (two different verdicts");
+        assertThat(answer.get("error").get("message").asText()).contains("unparseable");
         assertThat(answer.toString()).doesNotContain("\"rewards\"");
     }
 }

@@ -3,7 +3,6 @@ package dev.grm4j.examples.serve;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.grm4j.core.PointwiseGrm;
-import dev.grm4j.examples.serve.RewardServerTest.WordCountJudge;
 import dev.grm4j.voting.VotingGrm;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -61,7 +60,7 @@ class ReliabilityServerAbuseTest {
     }
 
     private static RewardServer.Builder builder(Duration latency) {
-        VotingGrm voting = VotingGrm.builder(PointwiseGrm.builder(new WordCountJudge(latency)).build())
+        VotingGrm voting = VotingGrm.builder(PointwiseGrm.builder(RewardServerTest.wordCountJudge(latency)).build())
                 .k(2).maxConcurrency(256).build();
         return RewardServer.builder(voting);
     }

@@ -5,10 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.grm4j.core.PointwiseGrm;
 import dev.grm4j.core.TokenUsage;
 import dev.grm4j.core.backend.Completion;
-import dev.grm4j.core.backend.CompletionRequest;
 import dev.grm4j.core.backend.FinishReason;
 import dev.grm4j.core.backend.LlmBackend;
 import dev.grm4j.core.internal.Fences;
+import dev.grm4j.core.testing.ScriptedBackend;
 import dev.grm4j.voting.VotingGrm;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -20,8 +20,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.IntStream;
 
@@ -43,43 +41,17 @@ class RewardServerTest {
         }
     }
 
-    /** Scores each shown response by its word count (capped at 10), after a latency; counts calls in flight. */
-    static final class WordCountJudge implements LlmBackend {
-        final AtomicInteger inFlight = new AtomicInteger();
-        final AtomicInteger maxInFlight = new AtomicInteger();
-        private final Duration latency;
-        private final Function<List<String>, String> writer;
+    /** Scores each shown response by its word count (capped at 10), after a latency. */
+    static ScriptedBackend wordCountJudge(Duration latency) {
+        return judge(latency, shown -> "Specific Criteria:\n1. Substance (100%): says enough.\n\nAnalysis:\nCounted words.\n\n"
+                + "Scores: \\boxed{" + String.join(", ", shown.stream()
+                .map(r -> Integer.toString(Math.min(10, r.split("\\s+").length))).toList()) + "}");
+    }
 
-        WordCountJudge(Duration latency) {
-            this(latency, shown -> "Specific Criteria:\n1. Substance (100%): says enough.\n\nAnalysis:\nCounted words.\n\n"
-                    + "Scores: \\boxed{" + String.join(", ", shown.stream()
-                    .map(r -> Integer.toString(Math.min(10, r.split("\\s+").length))).toList()) + "}");
-        }
-
-        WordCountJudge(Duration latency, Function<List<String>, String> writer) {
-            this.latency = latency;
-            this.writer = writer;
-        }
-
-        @Override
-        public Completion complete(CompletionRequest request) {
-            return completeAsync(request).join();
-        }
-
-        @Override
-        public CompletableFuture<Completion> completeAsync(CompletionRequest request) {
-            maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
-            List<String> shown = Fences.extract(request.messages().get(request.messages().size() - 1).content());
-            return CompletableFuture.supplyAsync(() -> {
-                inFlight.decrementAndGet();
-                return new Completion(writer.apply(shown), TokenUsage.of(50, 20), FinishReason.STOP);
-            }, CompletableFuture.delayedExecutor(latency.toMillis(), TimeUnit.MILLISECONDS));
-        }
-
-        @Override
-        public String modelName() {
-            return "word-count";
-        }
+    /** Answers what {@code writer} writes for the shown responses, after a latency, 50 + 20 tokens a call. */
+    private static ScriptedBackend judge(Duration latency, Function<List<String>, String> writer) {
+        return ScriptedBackend.answering(latency, request -> new Completion(writer.apply(ScriptedBackend.shown(request)),
+                TokenUsage.of(50, 20), FinishReason.STOP)).named("word-count");
     }
 
     private String start(LlmBackend judge, int k, long maxBodyBytes) throws Exception {
@@ -104,7 +76,7 @@ class RewardServerTest {
 
     @Test
     void get_reward_answers_openrlhfs_contract() throws Exception {
-        String url = start(new WordCountJudge(Duration.ZERO), 4, 10_000_000) + "/get_reward";
+        String url = start(wordCountJudge(Duration.ZERO), 4, 10_000_000) + "/get_reward";
         String prompt = chatml("Name three colours.");
         String body = JSON.writeValueAsString(java.util.Map.of(
                 "query", List.of(prompt + "red green blue<|im_end|>", prompt + "red<|im_end|>"),
@@ -126,7 +98,7 @@ class RewardServerTest {
 
     @Test
     void get_reward_finds_the_response_after_the_assistant_marker_without_prompts() throws Exception {
-        String url = start(new WordCountJudge(Duration.ZERO), 2, 10_000_000) + "/get_reward";
+        String url = start(wordCountJudge(Duration.ZERO), 2, 10_000_000) + "/get_reward";
         String body = JSON.writeValueAsString(java.util.Map.of("query",
                 List.of("<|start_header_id|>user<|end_header_id|>\n\nHi?<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\nhello there friend<|eot_id|>")));
 
@@ -137,7 +109,7 @@ class RewardServerTest {
 
     @Test
     void empty_lists_get_empty_arrays() throws Exception {
-        String url = start(new WordCountJudge(Duration.ZERO), 2, 10_000_000) + "/get_reward";
+        String url = start(wordCountJudge(Duration.ZERO), 2, 10_000_000) + "/get_reward";
 
         HttpResponse<String> response = post(url, "{\"query\": [], \"prompts\": [], \"labels\": []}");
 
@@ -149,7 +121,7 @@ class RewardServerTest {
 
     @Test
     void an_empty_generation_is_scored_at_the_floor_and_flagged() throws Exception {
-        String url = start(new WordCountJudge(Duration.ZERO), 2, 10_000_000) + "/get_reward";
+        String url = start(wordCountJudge(Duration.ZERO), 2, 10_000_000) + "/get_reward";
         String prompt = chatml("Say something.");
 
         JsonNode json = JSON.readTree(post(url, JSON.writeValueAsString(java.util.Map.of(
@@ -161,7 +133,7 @@ class RewardServerTest {
 
     @Test
     void bad_requests_get_400_naming_the_field() throws Exception {
-        String url = start(new WordCountJudge(Duration.ZERO), 2, 10_000_000) + "/get_reward";
+        String url = start(wordCountJudge(Duration.ZERO), 2, 10_000_000) + "/get_reward";
 
         assertThat(error(post(url, "{not json"))).contains("not valid JSON");
         assertThat(error(post(url, "[1, 2]"))).contains("body must be a JSON object");
@@ -181,7 +153,7 @@ class RewardServerTest {
 
     @Test
     void an_oversized_body_gets_413() throws Exception {
-        String url = start(new WordCountJudge(Duration.ZERO), 2, 1_000) + "/get_reward";
+        String url = start(wordCountJudge(Duration.ZERO), 2, 1_000) + "/get_reward";
 
         HttpResponse<String> response = post(url, "{\"query\": [\"" + "x".repeat(5_000) + "\"]}");
 
@@ -191,7 +163,7 @@ class RewardServerTest {
 
     @Test
     void without_a_quorum_the_answer_is_503_with_retry_after_never_a_reward() throws Exception {
-        String url = start(new WordCountJudge(Duration.ZERO, shown -> "I will not score this."), 4, 10_000_000);
+        String url = start(judge(Duration.ZERO, shown -> "I will not score this."), 4, 10_000_000);
         String prompt = chatml("q");
 
         HttpResponse<String> reward = post(url + "/get_reward", JSON.writeValueAsString(java.util.Map.of(
@@ -207,7 +179,7 @@ class RewardServerTest {
 
     @Test
     void v1_score_returns_the_full_vote() throws Exception {
-        String url = start(new WordCountJudge(Duration.ZERO), 3, 10_000_000) + "/v1/score";
+        String url = start(wordCountJudge(Duration.ZERO), 3, 10_000_000) + "/v1/score";
 
         HttpResponse<String> response = post(url, """
                 {"conversation": [{"role": "system", "content": "be brief"}, {"role": "user", "content": "colours?"}],
@@ -228,7 +200,7 @@ class RewardServerTest {
 
     @Test
     void spct_reward_is_plus_one_only_when_the_rollout_ranks_the_best_strictly_first() throws Exception {
-        String url = start(new WordCountJudge(Duration.ZERO), 2, 10_000_000) + "/v1/spct-reward";
+        String url = start(wordCountJudge(Duration.ZERO), 2, 10_000_000) + "/v1/spct-reward";
         String nonce = Fences.nonceFor(List.of("a", "b"));
         String prompt = "judge these\n" + Fences.fence(1, nonce, "a") + "\n\n" + Fences.fence(2, nonce, "b");
         String right = "Specific Criteria:\n1. Right (100%): is right.\nAnalysis:\nB is right.\nScores: \\boxed{3, 8}";
@@ -252,7 +224,7 @@ class RewardServerTest {
 
     @Test
     void health_and_metrics_report_the_model_and_what_happened() throws Exception {
-        String base = start(new WordCountJudge(Duration.ZERO), 2, 10_000_000);
+        String base = start(wordCountJudge(Duration.ZERO), 2, 10_000_000);
         post(base + "/v1/score", "{\"query\": \"q\", \"responses\": [\"a\"]}");
 
         JsonNode health = JSON.readTree(get(base + "/health").body());
@@ -270,7 +242,7 @@ class RewardServerTest {
 
     @Test
     void rollouts_that_arrive_together_are_scored_together() throws Exception {
-        WordCountJudge judge = new WordCountJudge(Duration.ofMillis(200));
+        ScriptedBackend judge = wordCountJudge(Duration.ofMillis(200));
         String url = start(judge, 4, 10_000_000) + "/get_reward";
         String prompt = chatml("q");
         String body = JSON.writeValueAsString(java.util.Map.of("query", List.of(prompt + "one two"), "prompts", List.of(prompt)));
@@ -281,12 +253,12 @@ class RewardServerTest {
                 .toList();
 
         assertThat(calls).allSatisfy(call -> assertThat(call.get().statusCode()).isEqualTo(200));
-        assertThat(judge.maxInFlight.get()).isGreaterThan(4);
+        assertThat(judge.maxInFlight()).isGreaterThan(4);
     }
 
     @Test
     void shutting_down_answers_the_requests_in_flight() throws Exception {
-        String url = start(new WordCountJudge(Duration.ofMillis(500)), 2, 10_000_000) + "/v1/score";
+        String url = start(wordCountJudge(Duration.ofMillis(500)), 2, 10_000_000) + "/v1/score";
         CompletableFuture<HttpResponse<String>> slow = HTTP.sendAsync(HttpRequest.newBuilder(URI.create(url))
                 .POST(HttpRequest.BodyPublishers.ofString("{\"query\": \"q\", \"responses\": [\"a b\"]}")).build(),
                 HttpResponse.BodyHandlers.ofString());

@@ -3,6 +3,10 @@ package dev.grm4j.voting.bench;
 import dev.grm4j.core.GrmRequest;
 import dev.grm4j.core.Judgement;
 import dev.grm4j.core.PointwiseGrm;
+import dev.grm4j.core.TokenUsage;
+import dev.grm4j.core.backend.Completion;
+import dev.grm4j.core.backend.FinishReason;
+import dev.grm4j.core.testing.ScriptedBackend;
 import dev.grm4j.voting.VoteResult;
 import dev.grm4j.voting.VotingGrm;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -61,7 +65,11 @@ public class VotingBenchmark {
         }
         request = GrmRequest.of("A train covers 120 km in 90 minutes; what is its mean speed? The answer should "
                 + "say what is asked, show the steps that matter, and stay short.", responses);
-        PointwiseGrm grm = PointwiseGrm.builder(new ScriptedBackend(n)).build();
+        // Every call answered at once with the same well-formed output, so the benchmark measures the library
+        // alone: rendering, parsing, mapping back and voting. Unrecorded: a list of calls would grow all run.
+        String text = ScriptedBackend.output(n, i -> 1 + (i * 7) % 10);
+        Completion answer = new Completion(text, TokenUsage.of(900, text.length() / 4), FinishReason.STOP);
+        PointwiseGrm grm = PointwiseGrm.builder(ScriptedBackend.answering(request -> answer).unrecorded()).build();
         direct = VotingGrm.builder(grm).k(k).seed(42).executor(Runnable::run).build();
         pooled = VotingGrm.builder(grm).k(k).seed(42).build();
         VoteResult result = direct.vote(request);

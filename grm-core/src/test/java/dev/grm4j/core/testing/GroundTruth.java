@@ -1,4 +1,4 @@
-package dev.grm4j.core.simulated;
+package dev.grm4j.core.testing;
 
 import java.util.ArrayList;
 import java.util.List;

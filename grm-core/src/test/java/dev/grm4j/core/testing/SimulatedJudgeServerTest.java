@@ -1,4 +1,4 @@
-package dev.grm4j.core.simulated;
+package dev.grm4j.core.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -31,10 +31,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.IntStream;
 
-import static dev.grm4j.core.simulated.SimulatedJudgeTest.FOUR;
-import static dev.grm4j.core.simulated.SimulatedJudgeTest.TWO;
-import static dev.grm4j.core.simulated.SimulatedJudgeTest.prompt;
-import static dev.grm4j.core.simulated.SimulatedJudgeTest.seeded;
+import static dev.grm4j.core.testing.SimulatedJudgeTest.FOUR;
+import static dev.grm4j.core.testing.SimulatedJudgeTest.TWO;
+import static dev.grm4j.core.testing.SimulatedJudgeTest.prompt;
+import static dev.grm4j.core.testing.SimulatedJudgeTest.seeded;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

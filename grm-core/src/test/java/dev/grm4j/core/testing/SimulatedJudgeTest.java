@@ -1,4 +1,4 @@
-package dev.grm4j.core.simulated;
+package dev.grm4j.core.testing;
 
 import dev.grm4j.core.Message;
 import dev.grm4j.core.SamplingOptions;

@@ -1,4 +1,4 @@
-package dev.grm4j.core.simulated;
+package dev.grm4j.core.testing;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
