@@ -17,11 +17,11 @@ import java.util.function.LongSupplier;
  * with an {@link Outcome} other than {@link Outcome#SCORED}. Invalid requests (more responses than
  * {@link #maxResponses()}) throw {@link IllegalArgumentException} before any call is made.
  *
- * {@snippet :
+ * <pre>{@code
  * PointwiseGrm grm = PointwiseGrm.builder(backend).build();
  * Reward reward = grm.reward(GrmRequest.of("What is 2 + 2?", "4", "5"));
  * int best = reward.best();
- * }
+ * }</pre>
  */
 public interface PointwiseGrm {
 

@@ -36,12 +36,12 @@ import java.util.Optional;
  * calls the embedding model once per request, for all samples); {@link #rateAsync} does the same and
  * returns a completed future.
  *
- * {@snippet :
+ * <pre>{@code
  * List<TrajectoryRecord> records = TrajectoryReader.readAll(Path.of("run.trajectories.jsonl"));
  * LogisticMetaRm meta = LogisticMetaRm.trainer().holdout(0.2).seed(7).train(records);
  * System.out.println(meta.trained().orElseThrow().holdout().orElseThrow().auc());
  * meta.save(Path.of("metarm.json"));
- * }
+ * }</pre>
  */
 public interface LogisticMetaRm extends MetaRewardModel {
 

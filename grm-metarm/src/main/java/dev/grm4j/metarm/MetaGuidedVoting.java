@@ -32,7 +32,7 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Thread-safe.
  *
- * {@snippet :
+ * <pre>{@code
  * MetaGuidedVoting guided = MetaGuidedVoting.builder(voting, LogisticMetaRm.load(Path.of("metarm.json")))
  *         .build();
  * MetaVoteResult result = guided.vote(request);
@@ -40,7 +40,7 @@ import java.util.concurrent.CompletableFuture;
  *     int best = result.best();              // MetaRM@k
  *     int plainBest = result.plain().best(); // Voting@k over the same samples
  * }
- * }
+ * }</pre>
  */
 public interface MetaGuidedVoting {
 

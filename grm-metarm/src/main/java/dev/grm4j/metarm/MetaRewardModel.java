@@ -30,11 +30,11 @@ import java.util.function.BiFunction;
  *
  * <p>Implementations are thread-safe.
  *
- * {@snippet :
+ * <pre>{@code
  * MetaRewardModel meta = LogisticMetaRm.load(Path.of("metarm.json"));
  * MetaGuidedVoting guided = MetaGuidedVoting.builder(voting, meta).build();   // k_meta = ceil(k / 2)
  * MetaVoteResult result = guided.vote(GrmRequest.of("What is 2 + 2?", "4", "5"));
- * }
+ * }</pre>
  */
 public interface MetaRewardModel {
 

@@ -19,12 +19,12 @@ import java.util.OptionalInt;
  * item's lines are written together and flushed, so a reader (or a crash) sees whole items.
  * Thread-safe: items voted concurrently may be written from any thread, whole items never interleave.
  *
- * {@snippet :
+ * <pre>{@code
  * try (TrajectoryWriter trajectories = TrajectoryWriter.create(Path.of("run.trajectories.jsonl"))) {
  *     VoteResult result = voting.vote(request);
  *     trajectories.write("item-17", request, result.samples(), OptionalInt.of(best));
  * }
- * }
+ * }</pre>
  */
 public final class TrajectoryWriter implements Closeable {
 

@@ -24,10 +24,10 @@ import java.util.concurrent.CompletableFuture;
  *   <li>{@link #fixed(List)}, {@link #preset(String)}, {@link #fromFile(Path)}: the caller's.</li>
  * </ul>
  *
- * {@snippet :
+ * <pre>{@code
  * PrincipleStrategy once = PrincipleStrategy.generatedOnce(backend, 10_000);
  * VotingGrm voting = VotingGrm.builder(PrincipledGrm.of(grm, once)).k(8).build();
- * }
+ * }</pre>
  *
  * <p>Implementations must be thread-safe. The shipped ones are.
  */

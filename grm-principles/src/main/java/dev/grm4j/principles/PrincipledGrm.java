@@ -30,10 +30,10 @@ import java.util.stream.IntStream;
  * ({@code request.toBuilder().principles(...)}), then delegates. Whatever wraps it samples with them:
  * every sample of a vote, and every rollout of an RL prompt, shares the strategy's principles.
  *
- * {@snippet :
+ * <pre>{@code
  * PointwiseGrm grm = PrincipledGrm.of(PointwiseGrm.builder(backend).build(), PrincipleStrategy.preset("math"));
  * VotingGrm voting = VotingGrm.builder(grm).k(8).build();
- * }
+ * }</pre>
  *
  * <p><b>Per-request choice.</b> A request that already carries principles keeps them, and the strategy
  * is not asked: the caller's choice for one request wins over the choice made for the model.

@@ -23,13 +23,13 @@ import java.util.regex.Pattern;
  * ({@code weight: 0.3}). Weights are normalized to sum to 1: with none, every principle weighs the
  * same; with some, the unweighted ones get the mean of the given weights.
  *
- * {@snippet :
+ * <pre>{@code
  * List<Principle> principles = Principles.parse("""
  *         Correctness (60%): the final answer is right.
  *         Clarity (40%): the steps are easy to follow.
  *         """);
  * // weights 0.6 and 0.4
- * }
+ * }</pre>
  */
 public final class Principles {
 

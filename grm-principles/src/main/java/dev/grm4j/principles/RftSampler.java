@@ -40,11 +40,11 @@ import java.util.stream.IntStream;
  * best response's 1-based position in that sample (for a single response: {@code Hint: the response
  * deserves a score of L.}).
  *
- * {@snippet :
+ * <pre>{@code
  * RftSampler sampler = RftSampler.builder(backend).n(3).hinted(true).seed(42).build();
  * RftSampler.Result result = sampler.sample(GrmRequest.of("What is 2 + 2?", "4", "5"), 0);
  * result.accepted().forEach(example -> write(example.messages()));
- * }
+ * }</pre>
  *
  * <p>Thread-safe. The backend is called on its async path; the N samples of an item run at once, and
  * the hinted one after them.

@@ -20,10 +20,10 @@ import java.util.Objects;
  * <p>The <em>label</em> is what the data set knows: for two or more responses, the 0-based index of the
  * best one; for a single response, its true score.
  *
- * {@snippet :
+ * <pre>{@code
  * // A GRPO reward function over rollouts that judged responses in their dataset order.
  * int reward = SpctReward.of(rolloutText, 2, 0);   // +1 if response 1 scored strictly highest
- * }
+ * }</pre>
  */
 public final class SpctReward {
 

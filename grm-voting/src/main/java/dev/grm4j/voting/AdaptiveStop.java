@@ -17,7 +17,7 @@ public enum AdaptiveStop {
     /**
      * {@link #EXACT}, or earlier once a one-sided sign test says the leader is settled: among the valid
      * samples so far, count those that scored the leader strictly above the runner-up (w) and strictly
-     * below (l); stop when at least the quorum is valid and P(X >= w | X ~ Binomial(w + l, 1/2)) < 0.01.
+     * below (l); stop when at least the quorum is valid and {@code P(X >= w | X ~ Binomial(w + l, 1/2)) < 0.01}.
      * Saves more samples than EXACT, but may (rarely) pick another response than all k would.
      */
     SIGN_TEST

@@ -28,13 +28,13 @@ import java.util.function.LongSupplier;
  *
  * <p>Thread-safe.
  *
- * {@snippet :
+ * <pre>{@code
  * VotingGrm voting = VotingGrm.builder(grm).k(8).seed(42).build();
  * VoteResult result = voting.vote(GrmRequest.of("What is 2 + 2?", "4", "5"));
  * if (result.isVoted()) {
  *     int best = result.best();
  * }
- * }
+ * }</pre>
  */
 public interface VotingGrm {
 

@@ -36,7 +36,7 @@ import java.util.function.Function;
  * <p>Temperature, output budget and stop sequences travel in {@link ChatRequestParameters}. The
  * seed has no provider-neutral parameter in langchain4j; where the provider takes one, supply
  * the provider's parameters through {@link Builder#parameters(Function)}:
- * {@snippet :
+ * <pre>{@code
  * LlmBackend backend = LangChain4jBackend.builder(openAiChatModel)
  *         .parameters(sampling -> OpenAiChatRequestParameters.builder()
  *                 .temperature(sampling.temperature())
@@ -44,7 +44,7 @@ import java.util.function.Function;
  *                 .seed(sampling.seed().isPresent() ? (int) sampling.seed().getAsLong() : null)
  *                 .build())
  *         .build();
- * }
+ * }</pre>
  *
  * <p>Failures become {@link BackendException}s with the provider's exception as the cause,
  * retriable for langchain4j {@code RetriableException}s, HTTP 429 and 5xx, and I/O errors; a

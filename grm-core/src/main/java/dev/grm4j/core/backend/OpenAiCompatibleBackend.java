@@ -34,13 +34,13 @@ import java.util.function.LongSupplier;
  * An {@link LlmBackend} for servers that speak OpenAI's chat completions API: vLLM, SGLang, the llama.cpp
  * server, OpenAI itself. Calls do not hold threads while they wait, so one JVM can keep thousands in
  * flight, and failures carry the HTTP status and the server's {@code Retry-After}.
- * {@snippet :
+ * <pre>{@code
  * LlmBackend backend = OpenAiCompatibleBackend.builder()
  *         .baseUrls(List.of("http://gpu-1:8000/v1", "http://gpu-2:8000/v1"))
  *         .modelName("deepseek-grm-27b")
  *         .extraBody(Map.of("top_k", 20))
  *         .build();
- * }
+ * }</pre>
  *
  * <p><b>Request.</b> {@code POST {baseUrl}/chat/completions} with {@code model}, {@code messages},
  * {@code temperature}, {@code max_tokens}, {@code seed} (when the sampling options have one),

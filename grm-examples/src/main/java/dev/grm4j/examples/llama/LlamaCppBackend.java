@@ -35,12 +35,12 @@ import java.util.function.Supplier;
  * A backend that runs a GGUF model in process on llama.cpp (through java-llama.cpp, {@code de.kherud:llama}):
  * no server, no network.
  *
- * {@snippet :
+ * <pre>{@code
  * try (LlamaCppBackend backend = LlamaCppBackend.builder(Path.of("qwen2.5-1.5b-instruct-q4_k_m.gguf")).build()) {
  *     PointwiseGrm grm = PointwiseGrm.builder(backend).build();
  *     Reward reward = grm.reward(GrmRequest.of("What is 2 + 2?", "4", "5"));
  * }
- * }
+ * }</pre>
  *
  * <p><b>The prompt.</b> The messages are rendered with the model's own chat template (from its GGUF
  * file), and the rendered text is what the engine completes.
