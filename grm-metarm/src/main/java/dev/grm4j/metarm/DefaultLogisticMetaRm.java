@@ -1,5 +1,6 @@
 package dev.grm4j.metarm;
 
+import dev.grm4j.metarm.LogisticMetaRm.TrainingMetrics;
 import dev.grm4j.core.GrmRequest;
 import dev.grm4j.core.Judgement;
 import dev.grm4j.core.ScoreRange;

@@ -1,5 +1,8 @@
 package dev.grm4j.metarm;
 
+import dev.grm4j.metarm.LogisticMetaRm.MetaRmFormatException;
+import dev.grm4j.metarm.LogisticMetaRm.MetaRmEvaluation;
+import dev.grm4j.metarm.LogisticMetaRm.TrainingMetrics;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;

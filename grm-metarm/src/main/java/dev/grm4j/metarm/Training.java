@@ -1,5 +1,7 @@
 package dev.grm4j.metarm;
 
+import dev.grm4j.metarm.LogisticMetaRm.MetaRmEvaluation;
+import dev.grm4j.metarm.LogisticMetaRm.TrainingMetrics;
 import dev.grm4j.core.Judgement;
 
 import java.util.ArrayList;

@@ -1,5 +1,18 @@
 package dev.grm4j.metarm;
 
+import java.io.Writer;
+import java.io.Closeable;
+import java.util.Map;
+import java.util.HashMap;
+import java.nio.file.Path;
+import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.CharacterCodingException;
+import java.io.Reader;
+import java.io.IOException;
+import java.io.BufferedReader;
+import dev.grm4j.metarm.LogisticMetaRm.MetaRmFormatException;
 import dev.grm4j.core.internal.Permutations;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
@@ -393,6 +406,158 @@ public record TrajectoryRecord(String item, int sample, GrmRequest request, Outc
 
         RecordedFailure(String message) {
             super(message, null, false, false);
+        }
+    }
+
+    /**
+     * Reads trajectory files written by {@link TrajectoryWriter}. Blank lines are skipped; any other line
+     * that is not a valid {@link TrajectoryRecord} stops the read with a {@link MetaRmFormatException}
+     * whose message starts with {@code "line N: "}.
+     */
+    public static final class TrajectoryReader {
+
+        private TrajectoryReader() {
+        }
+
+        /**
+         * Every record of a UTF-8 trajectory file, in file order. The samples of one item share one
+         * {@link GrmRequest} instance, so a file with long prompts costs its text only once per item.
+         *
+         * @throws MetaRmFormatException naming the first bad line ("line 7: not valid JSON: ...") or bytes that
+         *                               are not UTF-8
+         * @throws IOException           if the file cannot be read
+         */
+        public static List<TrajectoryRecord> readAll(Path path) throws IOException {
+            Objects.requireNonNull(path, "path");
+            try (Reader reader = new java.io.InputStreamReader(Files.newInputStream(path),
+                    StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                            .onUnmappableCharacter(CodingErrorAction.REPORT))) {
+                return readAll(reader);
+            }
+        }
+
+        /**
+         * Every record read from {@code reader}, which is not closed.
+         *
+         * @throws MetaRmFormatException naming the first bad line
+         * @throws IOException           if reading fails
+         */
+        public static List<TrajectoryRecord> readAll(Reader reader) throws IOException {
+            Objects.requireNonNull(reader, "reader");
+            BufferedReader lines = reader instanceof BufferedReader buffered ? buffered : new BufferedReader(reader);
+            List<TrajectoryRecord> records = new ArrayList<>();
+            Map<String, GrmRequest> requests = new HashMap<>();
+            int number = 0;
+            while (true) {
+                String line;
+                try {
+                    line = lines.readLine();
+                } catch (CharacterCodingException e) {
+                    throw new MetaRmFormatException(number + 1, "not valid UTF-8 text", e);
+                }
+                if (line == null) {
+                    return records;
+                }
+                number++;
+                if (number == 1 && line.startsWith("\uFEFF")) {
+                    line = line.substring(1);
+                }
+                if (line.isBlank()) {
+                    continue;
+                }
+                TrajectoryRecord record = TrajectoryRecord.fromJson(line, number);
+                GrmRequest shared = requests.get(record.item());
+                if (record.request().equals(shared)) {
+                    record = new TrajectoryRecord(record.item(), record.sample(), shared, record.outcome(),
+                            record.failure(), record.principles(), record.critique(), record.scores(), record.order(),
+                            record.rawOutput(), record.best());
+                } else {
+                    requests.put(record.item(), record.request());
+                }
+                records.add(record);
+            }
+        }
+    }
+
+    /**
+     * Writes a trajectory file: one {@link TrajectoryRecord} JSON line per sampled judgement, UTF-8. Each
+     * item's lines are written together and flushed, so a reader (or a crash) sees whole items.
+     * Thread-safe: items voted concurrently may be written from any thread, whole items never interleave.
+     *
+     * <pre>{@code
+     * try (TrajectoryWriter trajectories = TrajectoryWriter.create(Path.of("run.trajectories.jsonl"))) {
+     *     VoteResult result = voting.vote(request);
+     *     trajectories.write("item-17", request, result.samples(), OptionalInt.of(best));
+     * }
+     * }</pre>
+     */
+    public static final class TrajectoryWriter implements Closeable {
+
+        private final Writer writer;
+        private long lines;
+
+        private TrajectoryWriter(Writer writer) {
+            this.writer = writer;
+        }
+
+        /**
+         * Creates or truncates {@code path}.
+         *
+         * @throws IOException if the file cannot be opened for writing
+         */
+        public static TrajectoryWriter create(Path path) throws IOException {
+            Objects.requireNonNull(path, "path");
+            return new TrajectoryWriter(Files.newBufferedWriter(path, StandardCharsets.UTF_8));
+        }
+
+        /** Writes to {@code writer}, which {@link #close()} closes. */
+        public static TrajectoryWriter of(Writer writer) {
+            return new TrajectoryWriter(Objects.requireNonNull(writer, "writer"));
+        }
+
+        /**
+         * Writes every sample of one item, one line each, {@code sample} being the index in {@code samples}
+         * (failed samples included, so the file says what failed), then flushes.
+         *
+         * @param item    the item's id, not blank
+         * @param request what the samples judged
+         * @param samples the sampled judgements, e.g. {@code VoteResult.samples()}
+         * @param best    the truly best response, when known: it gives each sample its Eq. 10 label
+         * @throws IllegalArgumentException if a sample does not fit the request or {@code best} is out of
+         *                                  range; nothing of the item is written then
+         * @throws IOException              if writing fails
+         */
+        public void write(String item, GrmRequest request, List<Judgement> samples, OptionalInt best) throws IOException {
+            Objects.requireNonNull(samples, "samples");
+            List<String> json = new ArrayList<>(samples.size());
+            for (int i = 0; i < samples.size(); i++) {
+                json.add(TrajectoryRecord.of(item, i, request, samples.get(i), best).toJson());
+            }
+            writeLines(json);
+        }
+
+        /** Writes one record and flushes. */
+        public void write(TrajectoryRecord record) throws IOException {
+            writeLines(List.of(Objects.requireNonNull(record, "record").toJson()));
+        }
+
+        /** Lines written so far. */
+        public synchronized long lines() {
+            return lines;
+        }
+
+        private synchronized void writeLines(List<String> json) throws IOException {
+            for (String line : json) {
+                writer.write(line);
+                writer.write('\n');
+            }
+            writer.flush();
+            lines += json.size();
+        }
+
+        @Override
+        public synchronized void close() throws IOException {
+            writer.close();
         }
     }
 }

@@ -1,5 +1,10 @@
 package dev.grm4j.metarm;
 
+import dev.grm4j.metarm.TrajectoryRecord.TrajectoryWriter;
+import dev.grm4j.metarm.TrajectoryRecord.TrajectoryReader;
+import dev.grm4j.metarm.LogisticMetaRm.MetaRmFormatException;
+import dev.grm4j.metarm.LogisticMetaRm.MetaRmEvaluation;
+import dev.grm4j.metarm.LogisticMetaRm.TrainingMetrics;
 import dev.grm4j.core.GrmRequest;
 import dev.grm4j.core.Judgement;
 import dev.grm4j.core.TokenUsage;

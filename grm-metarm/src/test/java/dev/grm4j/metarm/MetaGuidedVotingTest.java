@@ -6,7 +6,7 @@ import dev.grm4j.core.PointwiseGrm;
 import dev.grm4j.core.testing.GroundTruth;
 import dev.grm4j.core.testing.SimulatedJudge;
 import dev.grm4j.voting.VoteResult;
-import dev.grm4j.voting.VoteStatus;
+import dev.grm4j.voting.VoteResult.VoteStatus;
 import dev.grm4j.voting.VotingGrm;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;

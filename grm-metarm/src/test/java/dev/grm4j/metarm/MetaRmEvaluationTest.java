@@ -1,5 +1,6 @@
 package dev.grm4j.metarm;
 
+import dev.grm4j.metarm.LogisticMetaRm.MetaRmEvaluation;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

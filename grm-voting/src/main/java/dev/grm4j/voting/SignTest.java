@@ -1,5 +1,6 @@
 package dev.grm4j.voting;
 
+import dev.grm4j.voting.VotingGrm.AdaptiveStop;
 import dev.grm4j.core.Judgement;
 
 import java.util.List;

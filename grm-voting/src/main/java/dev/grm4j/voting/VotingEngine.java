@@ -1,5 +1,8 @@
 package dev.grm4j.voting;
 
+import dev.grm4j.voting.VotingGrm.AdaptiveStop;
+import dev.grm4j.voting.VoteResult.VoteRecord;
+import dev.grm4j.voting.VoteResult.VoteStatus;
 import dev.grm4j.core.internal.Seeds;
 import dev.grm4j.core.GrmRequest;
 import dev.grm4j.core.Judgement;

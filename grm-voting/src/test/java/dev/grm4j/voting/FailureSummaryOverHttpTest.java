@@ -1,5 +1,6 @@
 package dev.grm4j.voting;
 
+import dev.grm4j.voting.VoteResult.VoteStatus;
 import dev.grm4j.core.GrmRequest;
 import dev.grm4j.core.PointwiseGrm;
 import dev.grm4j.core.backend.OpenAiCompatibleBackend;

@@ -13,7 +13,7 @@ import dev.grm4j.core.testing.SimulatedJudge;
 import dev.grm4j.metarm.LogisticMetaRm;
 import dev.grm4j.metarm.MetaGuidedVoting;
 import dev.grm4j.metarm.MetaRewardModel;
-import dev.grm4j.metarm.TrajectoryWriter;
+import dev.grm4j.metarm.TrajectoryRecord.TrajectoryWriter;
 import dev.grm4j.principles.PrincipleStrategy;
 import dev.grm4j.principles.PrincipledGrm;
 import dev.grm4j.voting.VotingGrm;

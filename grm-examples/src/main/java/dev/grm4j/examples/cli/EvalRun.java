@@ -10,7 +10,7 @@ import dev.grm4j.examples.cli.EvalTally.Verdict;
 import dev.grm4j.examples.cli.EvalTally.Verdicts;
 import dev.grm4j.metarm.MetaGuidedVoting;
 import dev.grm4j.metarm.MetaVoteResult;
-import dev.grm4j.metarm.TrajectoryWriter;
+import dev.grm4j.metarm.TrajectoryRecord.TrajectoryWriter;
 import dev.grm4j.voting.VoteResult;
 import dev.grm4j.voting.VotingGrm;
 

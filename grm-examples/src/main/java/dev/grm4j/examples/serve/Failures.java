@@ -3,7 +3,7 @@ package dev.grm4j.examples.serve;
 import dev.grm4j.core.Judgement;
 import dev.grm4j.core.Outcome;
 import dev.grm4j.voting.VoteResult;
-import dev.grm4j.voting.VoteStatus;
+import dev.grm4j.voting.VoteResult.VoteStatus;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.grm4j.metarm.LogisticMetaRm;
-import dev.grm4j.metarm.TrajectoryReader;
+import dev.grm4j.metarm.TrajectoryRecord.TrajectoryReader;
 import dev.grm4j.metarm.TrajectoryRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
