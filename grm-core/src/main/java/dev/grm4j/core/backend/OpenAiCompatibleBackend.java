@@ -19,7 +19,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -102,33 +101,6 @@ public final class OpenAiCompatibleBackend implements LlmBackend {
     /** A builder; {@link Builder#baseUrl(String)} and {@link Builder#modelName(String)} are required. */
     public static Builder builder() {
         return new Builder();
-    }
-
-    /**
-     * Calls the model and blocks until it answers: {@link #completeAsync(CompletionRequest)}, waited for.
-     *
-     * @throws BackendException     when the call fails (the same exception the async future fails with);
-     *                              when the thread is interrupted, a non-retriable one, the call is
-     *                              cancelled and the interrupt flag is kept
-     * @throws NullPointerException if {@code request} is null
-     */
-    @Override
-    public Completion complete(CompletionRequest request) {
-        CompletableFuture<Completion> call = completeAsync(request);
-        try {
-            return call.get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof BackendException failure) {
-                throw failure;
-            }
-            throw new BackendException("call to " + modelName + " failed: " + Failures.describe(e.getCause()),
-                    e.getCause(), false, OptionalInt.empty(), Optional.empty());
-        } catch (InterruptedException e) {
-            call.cancel(true);
-            Thread.currentThread().interrupt();
-            throw new BackendException("interrupted while waiting for " + modelName, e, false, OptionalInt.empty(),
-                    Optional.empty());
-        }
     }
 
     /**

@@ -13,9 +13,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
@@ -79,22 +77,6 @@ final class ItemCalls implements LlmBackend {
         this.watch = Objects.requireNonNull(watch, "watch");
         this.deadlineAt = System.nanoTime() + deadline.toNanos();
         this.expiry = TIMER.schedule(this::expire, deadline.toNanos(), TimeUnit.NANOSECONDS);
-    }
-
-    @Override
-    public Completion complete(CompletionRequest request) {
-        try {
-            return completeAsync(request).get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException failure) {
-                throw failure;
-            }
-            throw new CompletionException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BackendException("interrupted while waiting for " + modelName(), e, false,
-                    OptionalInt.empty(), Optional.empty());
-        }
     }
 
     @Override

@@ -12,9 +12,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 
 /**
  * Tells a batch command ({@code grm score}, {@code eval}, {@code rft}) that there is no judge to talk
@@ -154,22 +152,6 @@ final class JudgeWatch {
 
         Watched(LlmBackend backend) {
             this.backend = backend;
-        }
-
-        @Override
-        public Completion complete(CompletionRequest request) {
-            try {
-                return completeAsync(request).get();
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof RuntimeException failure) {
-                    throw failure;
-                }
-                throw new CompletionException(e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new BackendException("interrupted while waiting for " + modelName(), e, false,
-                        OptionalInt.empty(), Optional.empty());
-            }
         }
 
         @Override
