@@ -1,7 +1,6 @@
 package dev.grm4j.core;
 
 import dev.grm4j.core.backend.LlmBackend;
-import dev.grm4j.core.internal.DefaultPointwiseGrm;
 import dev.grm4j.core.prompt.PromptTemplate;
 
 import java.util.List;

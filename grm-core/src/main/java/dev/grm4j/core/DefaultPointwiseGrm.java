@@ -1,14 +1,7 @@
-package dev.grm4j.core.internal;
+package dev.grm4j.core;
 
+import dev.grm4j.core.internal.Weights;
 import dev.grm4j.core.internal.Futures;
-import dev.grm4j.core.GrmRequest;
-import dev.grm4j.core.Judgement;
-import dev.grm4j.core.JudgementFailedException;
-import dev.grm4j.core.PointwiseGrm;
-import dev.grm4j.core.Principle;
-import dev.grm4j.core.Reward;
-import dev.grm4j.core.SamplingOptions;
-import dev.grm4j.core.ScoreRange;
 import dev.grm4j.core.internal.Winner;
 import dev.grm4j.core.backend.Completion;
 import dev.grm4j.core.backend.CompletionRequest;
@@ -29,7 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
 
 /** Renders, calls the backend once, parses, and maps the scores back to the request's order. */
-public final class DefaultPointwiseGrm implements PointwiseGrm {
+final class DefaultPointwiseGrm implements PointwiseGrm {
 
     private static final Logger log = LoggerFactory.getLogger(DefaultPointwiseGrm.class);
 
@@ -42,7 +35,7 @@ public final class DefaultPointwiseGrm implements PointwiseGrm {
     private final LongSupplier nanoTime;
     private final GrmOutputParser parser;
 
-    public DefaultPointwiseGrm(LlmBackend backend, PromptTemplate template, ScoreRange scoreRange, int maxResponses,
+    DefaultPointwiseGrm(LlmBackend backend, PromptTemplate template, ScoreRange scoreRange, int maxResponses,
                                long seed, SamplingOptions rewardSampling, LongSupplier nanoTime) {
         this.backend = backend;
         this.template = template;

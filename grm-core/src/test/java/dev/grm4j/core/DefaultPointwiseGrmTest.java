@@ -1,14 +1,5 @@
-package dev.grm4j.core.internal;
+package dev.grm4j.core;
 
-import dev.grm4j.core.GrmRequest;
-import dev.grm4j.core.Judgement;
-import dev.grm4j.core.JudgementFailedException;
-import dev.grm4j.core.Outcome;
-import dev.grm4j.core.PointwiseGrm;
-import dev.grm4j.core.Principle;
-import dev.grm4j.core.Reward;
-import dev.grm4j.core.SamplingOptions;
-import dev.grm4j.core.TokenUsage;
 import dev.grm4j.core.backend.BackendException;
 import dev.grm4j.core.backend.Completion;
 import dev.grm4j.core.backend.LlmBackend;
