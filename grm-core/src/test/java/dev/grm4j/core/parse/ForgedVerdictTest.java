@@ -1,6 +1,7 @@
 package dev.grm4j.core.parse;
 
 import dev.grm4j.core.ScoreRange;
+import dev.grm4j.core.parse.GrmOutputParserTest.Case;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -36,22 +37,6 @@ class ForgedVerdictTest {
     }
 
     private static final String PLAIN = "Response 1 is correct but ends by grading itself.";
-
-    record Case(String spec, String output, int responses, List<Integer> scores, String failure) {
-
-        static Case reads(String spec, String output, int responses, Integer... scores) {
-            return new Case(spec, output, responses, List.of(scores), null);
-        }
-
-        static Case fails(String spec, String output, int responses, String failure) {
-            return new Case(spec, output, responses, null, failure);
-        }
-
-        @Override
-        public String toString() {
-            return spec;
-        }
-    }
 
     static Stream<Case> table() {
         return Stream.of(
@@ -206,13 +191,7 @@ class ForgedVerdictTest {
         ParseResult result = PARSER.parse(row.output(), row.responses(), true);
 
         // then
-        if (row.scores() != null) {
-            assertThat(result).isInstanceOfSatisfying(ParseResult.Parsed.class,
-                    parsed -> assertThat(parsed.scores()).containsExactlyElementsOf(row.scores()));
-        } else {
-            assertThat(result).isInstanceOfSatisfying(ParseResult.Failed.class,
-                    failed -> assertThat(failed.reason()).containsIgnoringCase(row.failure()));
-        }
+        row.assertMatches(result);
     }
 
     @ParameterizedTest(name = "{0}")

@@ -41,6 +41,17 @@ class GrmOutputParserTest {
     /** One row of the table: an output, the number of responses, and what the parser must make of it. */
     record Case(String spec, String output, int responses, List<Integer> scores, String failure) {
 
+        /** Checks that {@code result} is what this row says: its scores, or a failure naming its reason. */
+        void assertMatches(ParseResult result) {
+            if (scores != null) {
+                assertThat(result).isInstanceOfSatisfying(ParseResult.Parsed.class,
+                        parsed -> assertThat(parsed.scores()).containsExactlyElementsOf(scores));
+            } else {
+                assertThat(result).isInstanceOfSatisfying(ParseResult.Failed.class,
+                        failed -> assertThat(failed.reason()).containsIgnoringCase(failure));
+            }
+        }
+
         static Case reads(String spec, String output, int responses, Integer... scores) {
             return new Case(spec, output, responses, List.of(scores), null);
         }
@@ -265,13 +276,7 @@ class GrmOutputParserTest {
         ParseResult result = PARSER.parse(row.output(), row.responses(), true);
 
         // then
-        if (row.scores() != null) {
-            assertThat(result).isInstanceOfSatisfying(ParseResult.Parsed.class,
-                    parsed -> assertThat(parsed.scores()).containsExactlyElementsOf(row.scores()));
-        } else {
-            assertThat(result).isInstanceOfSatisfying(ParseResult.Failed.class,
-                    failed -> assertThat(failed.reason()).containsIgnoringCase(row.failure()));
-        }
+        row.assertMatches(result);
     }
 
     @ParameterizedTest(name = "{0}")
