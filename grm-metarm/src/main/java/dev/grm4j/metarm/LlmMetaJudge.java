@@ -1,5 +1,6 @@
 package dev.grm4j.metarm;
 
+import dev.grm4j.core.internal.AsyncLimiter;
 import dev.grm4j.core.internal.Futures;
 import dev.grm4j.core.GrmRequest;
 import dev.grm4j.core.Judgement;
@@ -45,12 +46,12 @@ final class LlmMetaJudge implements MetaRewardModel {
 
     private final LlmBackend backend;
     private final SamplingOptions sampling;
-    private final Gate gate;
+    private final AsyncLimiter gate;
 
     LlmMetaJudge(LlmJudgeBuilder builder) {
         this.backend = builder.backend;
         this.sampling = builder.sampling;
-        this.gate = new Gate(builder.maxConcurrency);
+        this.gate = new AsyncLimiter(builder.maxConcurrency);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.grm4j.metarm;
 
+import dev.grm4j.core.internal.AsyncLimiter;
 import dev.grm4j.core.internal.Futures;
 import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -41,7 +42,7 @@ final class RemoteMetaRm implements MetaRewardModel {
     private final List<Map.Entry<String, String>> headers;
     private final HttpClient client;
     private final BiFunction<GrmRequest, Judgement, String> textFormat;
-    private final Gate gate;
+    private final AsyncLimiter gate;
 
     RemoteMetaRm(RemoteBuilder builder, List<Map.Entry<String, String>> headers) {
         this.url = builder.url;
@@ -53,7 +54,7 @@ final class RemoteMetaRm implements MetaRewardModel {
         this.client = builder.client != null ? builder.client
                 : HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(builder.timeout).build();
         this.textFormat = builder.textFormat;
-        this.gate = new Gate(builder.maxConcurrency);
+        this.gate = new AsyncLimiter(builder.maxConcurrency);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.grm4j.voting;
 
+import dev.grm4j.core.internal.AsyncLimiter;
 import dev.grm4j.voting.VotingGrm.AdaptiveStop;
 import dev.grm4j.voting.VoteResult.VoteRecord;
 import dev.grm4j.voting.VoteResult.VoteStatus;
