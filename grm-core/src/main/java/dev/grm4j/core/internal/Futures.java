@@ -1,5 +1,7 @@
 package dev.grm4j.core.internal;
 
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
@@ -19,5 +21,34 @@ public final class Futures {
             cause = cause.getCause();
         }
         return cause;
+    }
+
+    /**
+     * Waits for {@code call}: the one place where every SPI's blocking form turns its async form
+     * into a value. The call's own runtime exception or error is rethrown as it is, unwrapped; a
+     * checked one (only a hand-completed future can hold one) is wrapped in a
+     * {@link CompletionException} that names {@code what}. An interrupt cancels the call, restores
+     * the thread's flag and throws a {@link CancellationException} caused by it. This package
+     * depends on no grm4j type, so that it can serve every module without a cycle.
+     */
+    public static <T> T join(CompletableFuture<T> call, String what) {
+        try {
+            return call.get();
+        } catch (ExecutionException e) {
+            Throwable cause = unwrap(e);
+            if (cause instanceof RuntimeException failure) {
+                throw failure;
+            }
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            throw new CompletionException(what + " failed: " + cause, cause);
+        } catch (InterruptedException e) {
+            call.cancel(true);
+            Thread.currentThread().interrupt();
+            CancellationException cancelled = new CancellationException("interrupted while waiting for " + what);
+            cancelled.initCause(e);
+            throw cancelled;
+        }
     }
 }
