@@ -74,8 +74,21 @@ final class DefaultLogisticMetaRm implements LogisticMetaRm {
         return index;
     }
 
+    /**
+     * Computes on the calling thread and returns a completed future, or a failed one (a
+     * {@link MetaRatingException} from the embedding model, an IllegalArgumentException for samples that
+     * do not fit the request).
+     */
     @Override
-    public List<Double> rate(GrmRequest request, List<Judgement> samples) {
+    public CompletableFuture<List<Double>> rateAsync(GrmRequest request, List<Judgement> samples) {
+        try {
+            return CompletableFuture.completedFuture(ratings(request, samples));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private List<Double> ratings(GrmRequest request, List<Judgement> samples) {
         Ratings.check(request, samples);
         double[][] rows = rows(request, samples);
         Double[] ratings = new Double[samples.size()];
@@ -87,16 +100,6 @@ final class DefaultLogisticMetaRm implements LogisticMetaRm {
             }
         }
         return Collections.unmodifiableList(Arrays.asList(ratings));
-    }
-
-    /** Computes on the calling thread and returns a completed (or failed) future. */
-    @Override
-    public CompletableFuture<List<Double>> rateAsync(GrmRequest request, List<Judgement> samples) {
-        try {
-            return CompletableFuture.completedFuture(rate(request, samples));
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        }
     }
 
     /**

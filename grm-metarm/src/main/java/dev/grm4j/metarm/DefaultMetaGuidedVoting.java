@@ -5,7 +5,9 @@ import dev.grm4j.core.internal.Futures;
 import dev.grm4j.core.GrmException;
 import dev.grm4j.core.GrmRequest;
 import dev.grm4j.core.Judgement;
+import dev.grm4j.core.PointwiseGrm;
 import dev.grm4j.voting.VoteResult;
+import dev.grm4j.voting.VoteResult.VoteRecord;
 import dev.grm4j.voting.VotingGrm;
 
 import java.util.ArrayList;
@@ -13,37 +15,74 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 
 /** The guided vote behind {@link MetaGuidedVoting}. */
 final class DefaultMetaGuidedVoting implements MetaGuidedVoting {
 
+    /** What {@link MetaGuidedVoting.Builder} configured, checked there. */
+    record Settings(VotingGrm voting, MetaRewardModel metaRm, OptionalInt kMeta, long seed) {
+        Settings {
+            Objects.requireNonNull(voting, "voting");
+            Objects.requireNonNull(metaRm, "metaRm");
+            Objects.requireNonNull(kMeta, "kMeta");
+        }
+    }
+
+    private final Settings settings;
     private final VotingGrm voting;
     private final MetaRewardModel metaRm;
-    private final Integer kMeta;
-    private final long seed;
 
-    DefaultMetaGuidedVoting(VotingGrm voting, MetaRewardModel metaRm, Integer kMeta, long seed) {
-        this.voting = voting;
-        this.metaRm = metaRm;
-        this.kMeta = kMeta;
-        this.seed = seed;
+    DefaultMetaGuidedVoting(Settings settings) {
+        this.settings = settings;
+        this.voting = settings.voting();
+        this.metaRm = settings.metaRm();
     }
 
     @Override
-    public MetaVoteResult vote(GrmRequest request) {
-        return voteAsync(request).join();
+    public CompletableFuture<VoteResult> voteAsync(GrmRequest request) {
+        CompletableFuture<MetaVoteResult> guided = guideAsync(request);
+        return cancelling(guided.thenApply(MetaVoteResult::vote), List.of(guided));
     }
 
     @Override
-    public CompletableFuture<MetaVoteResult> voteAsync(GrmRequest request) {
-        return voting.voteAsync(request).thenCompose(plain -> guideAsync(request, plain));
+    public CompletableFuture<List<VoteResult>> voteAllAsync(List<GrmRequest> requests) {
+        // The plain votes of the batch first, under the shared limit, then each voted one guided; a
+        // result without a vote (an invalid request, no quorum) is its own deciding vote.
+        CompletableFuture<List<VoteResult>> plains = voting.voteAllAsync(requests);
+        CompletableFuture<List<VoteResult>> all = plains.thenCompose(results -> {
+            List<CompletableFuture<VoteResult>> guided = new ArrayList<>(results.size());
+            for (int i = 0; i < results.size(); i++) {
+                VoteResult plain = results.get(i);
+                guided.add(plain.isVoted() ? guideAsync(requests.get(i), plain).thenApply(MetaVoteResult::vote)
+                        : CompletableFuture.completedFuture(plain));
+            }
+            return CompletableFuture.allOf(guided.toArray(CompletableFuture[]::new))
+                    .thenApply(done -> guided.stream().map(CompletableFuture::join).toList());
+        });
+        return cancelling(all, List.of(plains));
     }
 
     @Override
-    public MetaVoteResult guide(GrmRequest request, VoteResult plain) {
-        return guideAsync(request, plain).join();
+    public CompletableFuture<MetaVoteResult> guideAsync(GrmRequest request) {
+        CompletableFuture<VoteResult> plain = voting.voteAsync(request);
+        return cancelling(plain.thenCompose(vote -> guideAsync(request, vote)), List.of(plain));
+    }
+
+    /**
+     * {@code future}, which cancels {@code upstream} when it is cancelled: a composed stage does not pass
+     * its cancellation on, and the samples still queued must not run for a vote nobody waits for.
+     */
+    private static <T> CompletableFuture<T> cancelling(CompletableFuture<T> future,
+                                                       List<? extends CompletableFuture<?>> upstream) {
+        future.whenComplete((result, error) -> {
+            if (future.isCancelled()) {
+                upstream.forEach(stage -> stage.cancel(false));
+            }
+        });
+        return future;
     }
 
     @Override
@@ -62,7 +101,7 @@ final class DefaultMetaGuidedVoting implements MetaGuidedVoting {
         } catch (GrmException e) {
             ratings = CompletableFuture.failedFuture(e);
         }
-        return ratings.handle((rated, error) -> {
+        return cancelling(ratings.handle((rated, error) -> {
             if (error != null) {
                 Throwable cause = Futures.unwrap(error);
                 if (!(cause instanceof GrmException)) {
@@ -71,7 +110,7 @@ final class DefaultMetaGuidedVoting implements MetaGuidedVoting {
                 return fallback(plain, keep, "meta RM " + metaRm.name() + " failed: " + cause.getMessage());
             }
             return select(request, plain, keep, rated);
-        });
+        }), List.of(ratings));
     }
 
     private MetaVoteResult select(GrmRequest request, VoteResult plain, int keep, List<Double> ratings) {
@@ -93,7 +132,7 @@ final class DefaultMetaGuidedVoting implements MetaGuidedVoting {
             }
         }
         // Equal ratings are ordered by a draw seeded from the seed and the request, one key per sample index.
-        SplittableRandom random = new SplittableRandom(Seeds.mix(seed, request.fingerprint()));
+        SplittableRandom random = new SplittableRandom(Seeds.mix(settings.seed(), request.fingerprint()));
         long[] keys = new long[samples.size()];
         for (int i = 0; i < keys.length; i++) {
             keys[i] = random.nextLong();
@@ -132,7 +171,32 @@ final class DefaultMetaGuidedVoting implements MetaGuidedVoting {
 
     @Override
     public int kMeta(int k) {
-        return kMeta != null ? kMeta : Math.max(1, (k + 1) / 2);
+        return settings.kMeta().orElse(Math.max(1, (k + 1) / 2));
+    }
+
+    @Override
+    public VoteResult revote(GrmRequest request, List<Judgement> samples, int quorum) {
+        return voting.revote(request, samples, quorum);
+    }
+
+    @Override
+    public VoteRecord record(GrmRequest request, VoteResult result) {
+        return voting.record(request, result);
+    }
+
+    @Override
+    public PointwiseGrm grm() {
+        return voting.grm();
+    }
+
+    @Override
+    public int k() {
+        return voting.k();
+    }
+
+    @Override
+    public int inFlight() {
+        return voting.inFlight();
     }
 
     @Override
@@ -147,7 +211,8 @@ final class DefaultMetaGuidedVoting implements MetaGuidedVoting {
 
     @Override
     public String toString() {
-        return "MetaGuidedVoting[k=" + voting.k() + ", kMeta=" + (kMeta != null ? kMeta : "ceil(k/2)") + ", metaRm="
-                + metaRm.name() + ", seed=" + seed + "]";
+        return "MetaGuidedVoting[k=" + voting.k() + ", kMeta=" + (settings.kMeta().isPresent()
+                ? String.valueOf(settings.kMeta().getAsInt()) : "ceil(k/2)") + ", metaRm=" + metaRm.name() + ", seed="
+                + settings.seed() + "]";
     }
 }

@@ -14,6 +14,7 @@ import dev.grm4j.core.internal.Fences;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -44,19 +45,22 @@ final class LlmMetaJudge implements MetaRewardModel {
     private static final Pattern PROBABILITY = Pattern.compile("(0(?:\\.\\d+)?|1(?:\\.0+)?|\\.\\d+)");
     private static final Pattern YES_NO = Pattern.compile("(?i)(yes|no)\\b.*");
 
+    /** What {@link MetaRewardModel.LlmJudgeBuilder} configured, checked there. */
+    record Settings(LlmBackend backend, SamplingOptions sampling, int maxConcurrency) {
+        Settings {
+            Objects.requireNonNull(backend, "backend");
+            Objects.requireNonNull(sampling, "sampling");
+        }
+    }
+
     private final LlmBackend backend;
     private final SamplingOptions sampling;
     private final AsyncLimiter gate;
 
-    LlmMetaJudge(LlmJudgeBuilder builder) {
-        this.backend = builder.backend;
-        this.sampling = builder.sampling;
-        this.gate = new AsyncLimiter(builder.maxConcurrency);
-    }
-
-    @Override
-    public List<Double> rate(GrmRequest request, List<Judgement> samples) {
-        return Ratings.join(rateAsync(request, samples));
+    LlmMetaJudge(Settings settings) {
+        this.backend = settings.backend();
+        this.sampling = settings.sampling();
+        this.gate = new AsyncLimiter(settings.maxConcurrency());
     }
 
     /**

@@ -135,13 +135,13 @@ public interface LogisticMetaRm extends MetaRewardModel {
         public static final double DEFAULT_L2 = 1e-3;
         public static final int DEFAULT_MAX_ITERATIONS = 100;
 
-        double l2 = DEFAULT_L2;
-        long seed;
-        double holdout;
-        ScoreRange scoreRange = ScoreRange.DEFAULT;
-        EmbeddingModel embeddings;
-        int maxIterations = DEFAULT_MAX_ITERATIONS;
-        List<String> features;
+        private double l2 = DEFAULT_L2;
+        private long seed;
+        private double holdout;
+        private ScoreRange scoreRange = ScoreRange.DEFAULT;
+        private EmbeddingModel embeddings;
+        private int maxIterations = DEFAULT_MAX_ITERATIONS;
+        private List<String> features;
 
         private Trainer() {
         }
@@ -222,7 +222,8 @@ public interface LogisticMetaRm extends MetaRewardModel {
          * @throws MetaRatingException      if the embedding model fails
          */
         public LogisticMetaRm train(List<TrajectoryRecord> records) {
-            return Training.train(this, Objects.requireNonNull(records, "records"));
+            return Training.train(new Training.Settings(l2, seed, holdout, scoreRange, embeddings, maxIterations,
+                    features), Objects.requireNonNull(records, "records"));
         }
     }
 

@@ -1,16 +1,28 @@
 package dev.grm4j.metarm;
 
 import dev.grm4j.core.GrmRequest;
+import dev.grm4j.core.Judgement;
+import dev.grm4j.core.internal.Futures;
 import dev.grm4j.voting.VoteResult;
 import dev.grm4j.voting.VotingGrm;
 
+import java.util.List;
 import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * MetaRM@k (paper section on meta RM guided voting): sample k judgements with a {@link VotingGrm}, rate
  * every scored one with a {@link MetaRewardModel}, keep the top k_meta by rating and vote over those by
  * the voting model's own rules ({@link VotingGrm#revote}).
+ *
+ * <p><b>A vote like any other.</b> A guided model is a {@link VotingGrm}: {@link #vote} and
+ * {@link #voteAsync} answer the vote that decides (over the kept samples, or the plain vote when the meta
+ * RM failed or could not choose), so it serves wherever a voting model does. {@link #guide(GrmRequest)}
+ * answers the whole {@link MetaVoteResult}: every sample's rating, the plain vote beside it, and why
+ * plain voting decided when it did. Calls to the judge go through the wrapped voting model and its
+ * shared limit; {@link #grm()}, {@link #k()}, {@link #inFlight()}, {@link #revote} and {@link #record}
+ * are the wrapped voting model's.
  *
  * <p><b>Rules.</b>
  * <ul>
@@ -35,51 +47,96 @@ import java.util.concurrent.CompletableFuture;
  * <pre>{@code
  * MetaGuidedVoting guided = MetaGuidedVoting.builder(voting, LogisticMetaRm.load(Path.of("metarm.json")))
  *         .build();
- * MetaVoteResult result = guided.vote(request);
+ * MetaVoteResult result = guided.guide(request);
  * if (result.isVoted()) {
  *     int best = result.best();              // MetaRM@k
  *     int plainBest = result.plain().best(); // Voting@k over the same samples
  * }
  * }</pre>
  */
-public interface MetaGuidedVoting {
+public interface MetaGuidedVoting extends VotingGrm {
 
     /**
-     * Votes k samples of {@code request} and lets the top k_meta of them decide; waits for the result.
+     * The vote that decides MetaRM@k for {@code request}: {@link #guide(GrmRequest)}'s
+     * {@link MetaVoteResult#vote() vote}. Completes as {@link #guideAsync(GrmRequest)} does; cancelling
+     * it cancels the request's samples still queued.
      *
      * @throws IllegalArgumentException if the request has more responses than the model allows
      */
-    MetaVoteResult vote(GrmRequest request);
+    @Override
+    CompletableFuture<VoteResult> voteAsync(GrmRequest request);
 
     /**
-     * {@link #vote} without blocking. The future completes normally whatever becomes of the samples or of
-     * the meta RM's run-time failures ({@link dev.grm4j.core.GrmException}s: recorded as a fallback); it
-     * fails only for a bug (a meta RM throwing some other exception).
+     * {@link #voteAsync} joined.
      *
      * @throws IllegalArgumentException if the request has more responses than the model allows
      */
-    CompletableFuture<MetaVoteResult> voteAsync(GrmRequest request);
+    @Override
+    default VoteResult vote(GrmRequest request) {
+        return Futures.join(voteAsync(request), "meta-guided vote");
+    }
 
     /**
-     * Guides a vote already taken: rates {@code plain}'s samples and revotes the top k_meta, making no
-     * GRM call. For paired comparisons: {@code plain} may be Voting@k of a prefix of a larger run
-     * ({@code voting.revote(request, samples.subList(0, k), quorum)}); k is then
-     * {@code plain.samplesRequested()}.
+     * The deciding vote of every request, all under the voting model's shared limit, in input order;
+     * one bad request is an {@link dev.grm4j.voting.VoteResult.VoteStatus#INVALID_REQUEST} result, as
+     * in {@link VotingGrm#voteAllAsync}.
+     */
+    @Override
+    CompletableFuture<List<VoteResult>> voteAllAsync(List<GrmRequest> requests);
+
+    /** {@link #voteAllAsync} joined. */
+    @Override
+    default List<VoteResult> voteAll(List<GrmRequest> requests) {
+        return Futures.join(voteAllAsync(requests), "meta-guided votes");
+    }
+
+    /**
+     * Votes k samples of {@code request} and lets the top k_meta of them decide, without blocking. The
+     * future completes normally whatever becomes of the samples or of the meta RM's run-time failures
+     * ({@link dev.grm4j.core.GrmException}s: recorded as a fallback); it fails only for a bug (a meta RM
+     * throwing some other exception). Cancelling it cancels the request's samples still queued.
+     *
+     * @throws IllegalArgumentException if the request has more responses than the model allows
+     */
+    CompletableFuture<MetaVoteResult> guideAsync(GrmRequest request);
+
+    /**
+     * {@link #guideAsync(GrmRequest)} joined.
+     *
+     * @throws IllegalArgumentException if the request has more responses than the model allows
+     */
+    default MetaVoteResult guide(GrmRequest request) {
+        return Futures.join(guideAsync(request), "meta-guided vote");
+    }
+
+    /**
+     * Guides a vote already taken, without blocking: rates {@code plain}'s samples on the meta RM's
+     * async path ({@link MetaRewardModel#rateAsync}) and revotes the top k_meta, making no GRM call;
+     * completes normally as {@link #guideAsync(GrmRequest)} does. For paired comparisons: {@code plain}
+     * may be Voting@k of a prefix of a larger run ({@code voting.revote(request, samples.subList(0, k),
+     * quorum)}); k is then {@code plain.samplesRequested()}.
      *
      * @param request the request {@code plain} voted
      * @param plain   its plain vote
      */
-    MetaVoteResult guide(GrmRequest request, VoteResult plain);
+    CompletableFuture<MetaVoteResult> guideAsync(GrmRequest request, VoteResult plain);
+
+    /** {@link #guideAsync(GrmRequest, VoteResult)} joined. */
+    default MetaVoteResult guide(GrmRequest request, VoteResult plain) {
+        return Futures.join(guideAsync(request, plain), "meta-guided revote");
+    }
 
     /**
-     * {@link #guide} without blocking, on the meta RM's async path ({@link MetaRewardModel#rateAsync});
-     * completes normally as {@link #voteAsync} does.
+     * The wrapped voting model's plain vote over given samples; no call is made, so the meta RM is not
+     * asked either. Guide the result with {@link #guide(GrmRequest, VoteResult)} for MetaRM over them.
      */
-    CompletableFuture<MetaVoteResult> guideAsync(GrmRequest request, VoteResult plain);
+    @Override
+    VoteResult revote(GrmRequest request, List<Judgement> samples, int quorum);
 
     /** The k_meta used for a vote of {@code k} samples. */
     int kMeta(int k);
 
+    /** The plain voting model whose samples the meta RM chooses from. */
     VotingGrm voting();
 
     MetaRewardModel metaRm();
@@ -90,10 +147,10 @@ public interface MetaGuidedVoting {
 
     /** Configures guided voting; each setter checks its argument. Not thread-safe. */
     final class Builder {
-        final VotingGrm voting;
-        final MetaRewardModel metaRm;
-        Integer kMeta;
-        long seed;
+        private final VotingGrm voting;
+        private final MetaRewardModel metaRm;
+        private OptionalInt kMeta = OptionalInt.empty();
+        private long seed;
 
         private Builder(VotingGrm voting, MetaRewardModel metaRm) {
             this.voting = Objects.requireNonNull(voting, "voting");
@@ -108,7 +165,7 @@ public interface MetaGuidedVoting {
             if (kMeta < 1) {
                 throw new IllegalArgumentException("kMeta must be >= 1, was " + kMeta);
             }
-            this.kMeta = kMeta;
+            this.kMeta = OptionalInt.of(kMeta);
             return this;
         }
 
@@ -119,7 +176,7 @@ public interface MetaGuidedVoting {
         }
 
         public MetaGuidedVoting build() {
-            return new DefaultMetaGuidedVoting(voting, metaRm, kMeta, seed);
+            return new DefaultMetaGuidedVoting(new DefaultMetaGuidedVoting.Settings(voting, metaRm, kMeta, seed));
         }
     }
 }

@@ -1,14 +1,15 @@
 package dev.grm4j.metarm;
 
+import com.fasterxml.jackson.core.JsonPointer;
 import dev.grm4j.core.GrmRequest;
 import dev.grm4j.core.Judgement;
 import dev.grm4j.core.SamplingOptions;
 import dev.grm4j.core.backend.LlmBackend;
+import dev.grm4j.core.internal.Futures;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -33,13 +34,14 @@ import java.util.function.BiFunction;
  * <pre>{@code
  * MetaRewardModel meta = LogisticMetaRm.load(Path.of("metarm.json"));
  * MetaGuidedVoting guided = MetaGuidedVoting.builder(voting, meta).build();   // k_meta = ceil(k / 2)
- * MetaVoteResult result = guided.vote(GrmRequest.of("What is 2 + 2?", "4", "5"));
+ * VoteResult result = guided.vote(GrmRequest.of("What is 2 + 2?", "4", "5"));
  * }</pre>
  */
 public interface MetaRewardModel {
 
     /**
-     * Rates every sample of one request.
+     * Rates every sample of one request and waits for the ratings: {@link #rateAsync} joined, its
+     * failure rethrown as it was thrown (a {@link MetaRatingException} stays one).
      *
      * @param request the request the samples judged
      * @param samples the sampled judgements, usually the k samples of one vote; the others' scores are
@@ -48,13 +50,23 @@ public interface MetaRewardModel {
      * @throws MetaRatingException      if a scored sample cannot be rated
      * @throws IllegalArgumentException if a scored sample has another number of scores than the request
      *                                  has responses
+     * @throws java.util.concurrent.CancellationException if the waiting thread is interrupted (its flag is
+     *                                  restored and the rating cancelled)
      */
-    List<Double> rate(GrmRequest request, List<Judgement> samples);
+    default List<Double> rate(GrmRequest request, List<Judgement> samples) {
+        return Futures.join(rateAsync(request, samples), "meta RM " + name());
+    }
 
     /**
-     * {@link #rate} without blocking. The future completes exceptionally with a
-     * {@link MetaRatingException} where {@link #rate} would throw one; where the work runs is stated by
-     * each implementation.
+     * Rates every sample of one request without blocking: the one method an implementation writes. The
+     * future completes with one rating per sample, in order ({@code NaN} for a sample that is not
+     * scored), or exceptionally with a {@link MetaRatingException} if a scored sample cannot be rated;
+     * where the work runs is stated by each implementation.
+     *
+     * @param request the request the samples judged
+     * @param samples the sampled judgements, usually the k samples of one vote
+     * @throws IllegalArgumentException if a scored sample has another number of scores than the request
+     *                                  has responses (thrown, or the future fails with it)
      */
     CompletableFuture<List<Double>> rateAsync(GrmRequest request, List<Judgement> samples);
 
@@ -89,9 +101,9 @@ public interface MetaRewardModel {
         public static final int DEFAULT_MAX_OUTPUT_TOKENS = 256;
         public static final int DEFAULT_MAX_CONCURRENCY = 16;
 
-        final LlmBackend backend;
-        SamplingOptions sampling = SamplingOptions.greedy().withMaxOutputTokens(DEFAULT_MAX_OUTPUT_TOKENS);
-        int maxConcurrency = DEFAULT_MAX_CONCURRENCY;
+        private final LlmBackend backend;
+        private SamplingOptions sampling = SamplingOptions.greedy().withMaxOutputTokens(DEFAULT_MAX_OUTPUT_TOKENS);
+        private int maxConcurrency = DEFAULT_MAX_CONCURRENCY;
 
         private LlmJudgeBuilder(LlmBackend backend) {
             this.backend = Objects.requireNonNull(backend, "backend");
@@ -113,7 +125,7 @@ public interface MetaRewardModel {
         }
 
         public MetaRewardModel build() {
-            return new LlmMetaJudge(this);
+            return new LlmMetaJudge(new LlmMetaJudge.Settings(backend, sampling, maxConcurrency));
         }
     }
 
@@ -132,15 +144,15 @@ public interface MetaRewardModel {
         public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
         public static final int DEFAULT_MAX_CONCURRENCY = 16;
 
-        final URI url;
-        String bodyTemplate = DEFAULT_BODY;
-        String scorePointer = DEFAULT_SCORE_POINTER;
-        String model = "";
-        Duration timeout = DEFAULT_TIMEOUT;
-        int maxConcurrency = DEFAULT_MAX_CONCURRENCY;
-        final Map<String, String> headers = new LinkedHashMap<>();
-        HttpClient client;
-        BiFunction<GrmRequest, Judgement, String> textFormat = RemoteMetaRm::defaultText;
+        private final URI url;
+        private String bodyTemplate = DEFAULT_BODY;
+        private String scorePointer = DEFAULT_SCORE_POINTER;
+        private String model = "";
+        private Duration timeout = DEFAULT_TIMEOUT;
+        private int maxConcurrency = DEFAULT_MAX_CONCURRENCY;
+        private final Map<String, String> headers = new LinkedHashMap<>();
+        private HttpClient client;
+        private BiFunction<GrmRequest, Judgement, String> textFormat = RemoteMetaRm::defaultText;
 
         private RemoteBuilder(URI url) {
             Objects.requireNonNull(url, "url");
@@ -176,7 +188,7 @@ public interface MetaRewardModel {
         public RemoteBuilder scorePointer(String pointer) {
             Objects.requireNonNull(pointer, "pointer");
             try {
-                com.fasterxml.jackson.core.JsonPointer.compile(pointer);
+                JsonPointer.compile(pointer);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("scorePointer is not a JSON Pointer: '" + pointer + "'", e);
             }
@@ -237,7 +249,10 @@ public interface MetaRewardModel {
         }
 
         public MetaRewardModel build() {
-            return new RemoteMetaRm(this, new ArrayList<>(headers.entrySet()));
+            HttpClient http = client != null ? client
+                    : HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).build();
+            return new RemoteMetaRm(new RemoteMetaRm.Settings(url, bodyTemplate, JsonPointer.compile(scorePointer),
+                    model, timeout, maxConcurrency, headers, http, textFormat));
         }
     }
 }

@@ -4,13 +4,11 @@ import dev.grm4j.metarm.LogisticMetaRm.MetaRmFormatException;
 import dev.grm4j.metarm.LogisticMetaRm.MetaRmEvaluation;
 import dev.grm4j.metarm.LogisticMetaRm.TrainingMetrics;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.grm4j.core.ScoreRange;
+import dev.grm4j.core.internal.Json;
 import dev.langchain4j.model.embedding.EmbeddingModel;
 
 import java.util.ArrayList;
@@ -20,16 +18,11 @@ import java.util.Optional;
 /** The versioned JSON of a {@link LogisticMetaRm}. Doubles are written in their shortest exact form. */
 final class ModelFile {
 
-    private static final JsonMapper JSON = JsonMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
-
     private ModelFile() {
     }
 
     static String write(DefaultLogisticMetaRm rm) {
-        ObjectNode root = JSON.createObjectNode();
+        ObjectNode root = Json.MAPPER.createObjectNode();
         root.put("format", LogisticMetaRm.FORMAT);
         root.put("version", LogisticMetaRm.VERSION);
         writeLinear(root, rm.model());
@@ -54,7 +47,7 @@ final class ModelFile {
             }
         });
         try {
-            return JSON.writeValueAsString(root);
+            return Json.MAPPER.writeValueAsString(root);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a tree of plain values always serializes", e);
         }
@@ -66,7 +59,7 @@ final class ModelFile {
         }
         JsonNode root;
         try {
-            root = JSON.readTree(json);
+            root = Json.MAPPER.readTree(json);
         } catch (JsonProcessingException e) {
             throw new MetaRmFormatException("model file is not valid JSON: " + e.getOriginalMessage(), e);
         }

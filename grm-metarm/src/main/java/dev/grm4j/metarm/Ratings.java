@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.function.IntFunction;
 
 /** Helpers every meta RM shares: argument checks, per-sample fan-out, and the text of a trajectory. */
@@ -65,23 +64,6 @@ final class Ratings {
             }
             return Collections.unmodifiableList(ratings);
         });
-    }
-
-    /** Waits for a rating future and rethrows its failure as it was thrown (a MetaRatingException stays one). */
-    static List<Double> join(CompletableFuture<List<Double>> future) {
-        try {
-            return future.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            future.cancel(true);
-            throw new MetaRatingException("interrupted while rating", e, -1, null, -1);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            throw new MetaRatingException("rating failed: " + cause, cause, -1, null, -1);
-        }
     }
 
     /** Text cut to {@code max} characters, with "..." when cut, for messages. */

@@ -2,10 +2,10 @@ package dev.grm4j.metarm;
 
 import dev.grm4j.core.internal.AsyncLimiter;
 import dev.grm4j.core.internal.Futures;
+import dev.grm4j.core.internal.Json;
 import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.grm4j.core.GrmRequest;
 import dev.grm4j.core.Judgement;
 import dev.grm4j.core.Message;
@@ -16,8 +16,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiFunction;
 import java.util.regex.Matcher;
@@ -30,36 +33,34 @@ import java.util.regex.Pattern;
  */
 final class RemoteMetaRm implements MetaRewardModel {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{(text|query|model)}}");
     private static final int SHOWN_BODY_CHARS = 200;
 
-    private final URI url;
-    private final String bodyTemplate;
-    private final JsonPointer scorePointer;
-    private final String model;
-    private final Duration timeout;
-    private final List<Map.Entry<String, String>> headers;
-    private final HttpClient client;
-    private final BiFunction<GrmRequest, Judgement, String> textFormat;
-    private final AsyncLimiter gate;
-
-    RemoteMetaRm(RemoteBuilder builder, List<Map.Entry<String, String>> headers) {
-        this.url = builder.url;
-        this.bodyTemplate = builder.bodyTemplate;
-        this.scorePointer = JsonPointer.compile(builder.scorePointer);
-        this.model = builder.model;
-        this.timeout = builder.timeout;
-        this.headers = List.copyOf(headers);
-        this.client = builder.client != null ? builder.client
-                : HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(builder.timeout).build();
-        this.textFormat = builder.textFormat;
-        this.gate = new AsyncLimiter(builder.maxConcurrency);
+    /**
+     * What {@link MetaRewardModel.RemoteBuilder} configured, checked there; the headers are copied in
+     * their order.
+     */
+    record Settings(URI url, String bodyTemplate, JsonPointer scorePointer, String model, Duration timeout,
+                    int maxConcurrency, Map<String, String> headers, HttpClient client,
+                    BiFunction<GrmRequest, Judgement, String> textFormat) {
+        Settings {
+            Objects.requireNonNull(url, "url");
+            Objects.requireNonNull(bodyTemplate, "bodyTemplate");
+            Objects.requireNonNull(scorePointer, "scorePointer");
+            Objects.requireNonNull(model, "model");
+            Objects.requireNonNull(timeout, "timeout");
+            headers = Collections.unmodifiableMap(new LinkedHashMap<>(headers));
+            Objects.requireNonNull(client, "client");
+            Objects.requireNonNull(textFormat, "textFormat");
+        }
     }
 
-    @Override
-    public List<Double> rate(GrmRequest request, List<Judgement> samples) {
-        return Ratings.join(rateAsync(request, samples));
+    private final Settings settings;
+    private final AsyncLimiter gate;
+
+    RemoteMetaRm(Settings settings) {
+        this.settings = settings;
+        this.gate = new AsyncLimiter(settings.maxConcurrency());
     }
 
     /**
@@ -72,16 +73,16 @@ final class RemoteMetaRm implements MetaRewardModel {
         Ratings.check(request, samples);
         return Ratings.each(samples, index -> {
             String body = body(request, samples.get(index));
-            HttpRequest.Builder post = HttpRequest.newBuilder(url).timeout(timeout)
+            HttpRequest.Builder post = HttpRequest.newBuilder(settings.url()).timeout(settings.timeout())
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
-            headers.forEach(header -> post.setHeader(header.getKey(), header.getValue()));
+            settings.headers().forEach(post::setHeader);
             HttpRequest call = post.build();
-            return gate.run(() -> client.sendAsync(call, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)))
+            return gate.run(() -> settings.client().sendAsync(call, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)))
                     .handle((response, error) -> {
                         if (error != null) {
                             Throwable cause = Futures.unwrap(error);
-                            throw new MetaRatingException("meta RM call for sample " + index + " to " + url
+                            throw new MetaRatingException("meta RM call for sample " + index + " to " + settings.url()
                                     + " failed: " + cause, cause, index, null, -1);
                         }
                         return score(response, index);
@@ -91,18 +92,18 @@ final class RemoteMetaRm implements MetaRewardModel {
 
     @Override
     public String name() {
-        return "remote(" + url + ")";
+        return "remote(" + settings.url() + ")";
     }
 
     private String body(GrmRequest request, Judgement judgement) {
-        String text = textFormat.apply(request, judgement);
-        Matcher placeholder = PLACEHOLDER.matcher(bodyTemplate);
+        String text = settings.textFormat().apply(request, judgement);
+        Matcher placeholder = PLACEHOLDER.matcher(settings.bodyTemplate());
         StringBuilder body = new StringBuilder();
         while (placeholder.find()) {
             String value = switch (placeholder.group(1)) {
                 case "text" -> text;
                 case "query" -> request.query();
-                default -> model;
+                default -> settings.model();
             };
             placeholder.appendReplacement(body, Matcher.quoteReplacement(literal(value)));
         }
@@ -119,22 +120,22 @@ final class RemoteMetaRm implements MetaRewardModel {
         }
         JsonNode root;
         try {
-            root = JSON.readTree(body);
+            root = Json.MAPPER.readTree(body);
         } catch (JsonProcessingException e) {
             throw new MetaRatingException("meta RM answer for sample " + index + " is not JSON: "
                     + Ratings.show(body, SHOWN_BODY_CHARS), e, index, body, status);
         }
-        JsonNode value = root == null ? null : root.at(scorePointer);
+        JsonNode value = root == null ? null : root.at(settings.scorePointer());
         if (value == null || !value.isNumber() || !Double.isFinite(value.doubleValue())) {
             throw new MetaRatingException("meta RM answer for sample " + index + " has no finite number at "
-                    + scorePointer + ": " + Ratings.show(body, SHOWN_BODY_CHARS), null, index, body, status);
+                    + settings.scorePointer() + ": " + Ratings.show(body, SHOWN_BODY_CHARS), null, index, body, status);
         }
         return value.doubleValue();
     }
 
     private static String literal(String value) {
         try {
-            return JSON.writeValueAsString(value);
+            return Json.MAPPER.writeValueAsString(value);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a string always serializes", e);
         }

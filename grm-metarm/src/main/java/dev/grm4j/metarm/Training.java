@@ -3,9 +3,12 @@ package dev.grm4j.metarm;
 import dev.grm4j.metarm.LogisticMetaRm.MetaRmEvaluation;
 import dev.grm4j.metarm.LogisticMetaRm.TrainingMetrics;
 import dev.grm4j.core.Judgement;
+import dev.grm4j.core.ScoreRange;
+import dev.langchain4j.model.embedding.EmbeddingModel;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -14,23 +17,37 @@ import java.util.TreeSet;
 /** Fits the two stages of a {@link LogisticMetaRm} and measures them. */
 final class Training {
 
+    /**
+     * What {@link LogisticMetaRm.Trainer} configured, checked there.
+     *
+     * @param embeddings the embedding model, or null for a model without embeddings
+     * @param features   the final model's features, or null for every known one
+     */
+    record Settings(double l2, long seed, double holdout, ScoreRange scoreRange, EmbeddingModel embeddings,
+                    int maxIterations, List<String> features) {
+        Settings {
+            Objects.requireNonNull(scoreRange, "scoreRange");
+            features = features == null ? null : List.copyOf(features);
+        }
+    }
+
     private Training() {
     }
 
-    static LogisticMetaRm train(LogisticMetaRm.Trainer settings, List<TrajectoryRecord> records) {
+    static LogisticMetaRm train(Settings settings, List<TrajectoryRecord> records) {
         List<RequestGroup> groups = RequestGroup.of(records);
-        Set<String> holdoutItems = holdoutItems(groups, settings.holdout, settings.seed);
+        Set<String> holdoutItems = holdoutItems(groups, settings.holdout(), settings.seed());
         List<RequestGroup> train = groups.stream().filter(group -> !holdoutItems.contains(group.item())).toList();
         List<TrajectoryRecord> trainRecords = records.stream().filter(r -> !holdoutItems.contains(r.item())).toList();
         List<TrajectoryRecord> holdoutRecords = records.stream().filter(r -> holdoutItems.contains(r.item())).toList();
 
-        int dimension = settings.embeddings == null ? 0 : settings.embeddings.dimension();
+        int dimension = settings.embeddings() == null ? 0 : settings.embeddings().dimension();
         List<String> known = Features.known(dimension);
         List<String> stage1Names = new ArrayList<>(Features.QUALITY);
         for (int i = 0; i < dimension; i++) {
             stage1Names.add(Features.EMBEDDING_PREFIX + i);
         }
-        List<String> finalNames = settings.features != null ? settings.features : known;
+        List<String> finalNames = settings.features() != null ? settings.features() : known;
         for (String name : finalNames) {
             if (!known.contains(name)) {
                 throw new IllegalArgumentException("unknown feature '" + name + "'; known: "
@@ -41,7 +58,7 @@ final class Training {
 
         // Stage 1 first, with a placeholder final model: rows() needs a stage 1 to compute context features.
         LinearModel unfitted = placeholder(stage1Names);
-        DefaultLogisticMetaRm probe = new DefaultLogisticMetaRm(settings.scoreRange, dimension, settings.embeddings,
+        DefaultLogisticMetaRm probe = new DefaultLogisticMetaRm(settings.scoreRange(), dimension, settings.embeddings(),
                 unfitted, placeholder(List.of(Features.QUALITY.get(0))), null);
         List<double[]> rows = new ArrayList<>();
         List<Double> labels = new ArrayList<>();
@@ -71,11 +88,11 @@ final class Training {
         double[] y = labels.stream().mapToDouble(Double::doubleValue).toArray();
         int[] stage1Index = index(stage1Names, known);
         double[][] x1 = rows.stream().map(row -> DefaultLogisticMetaRm.gather(row, stage1Index)).toArray(double[][]::new);
-        LinearModel stage1 = LinearModel.fit(stage1Names, x1, y, settings.l2, settings.maxIterations);
+        LinearModel stage1 = LinearModel.fit(stage1Names, x1, y, settings.l2(), settings.maxIterations());
 
         // Stage 2: the context features now follow from the fitted stage 1.
-        DefaultLogisticMetaRm withStage1 = new DefaultLogisticMetaRm(settings.scoreRange, dimension,
-                settings.embeddings, stage1, placeholder(List.of(Features.QUALITY.get(0))), null);
+        DefaultLogisticMetaRm withStage1 = new DefaultLogisticMetaRm(settings.scoreRange(), dimension,
+                settings.embeddings(), stage1, placeholder(List.of(Features.QUALITY.get(0))), null);
         List<double[]> finalRows = new ArrayList<>();
         int[] finalIndex = index(finalNames, known);
         for (RequestGroup group : train) {
@@ -91,16 +108,16 @@ final class Training {
                 s++;
             }
         }
-        LinearModel model = LinearModel.fit(finalNames, finalRows.toArray(double[][]::new), y, settings.l2,
-                settings.maxIterations);
-        DefaultLogisticMetaRm fitted = new DefaultLogisticMetaRm(settings.scoreRange, dimension, settings.embeddings,
+        LinearModel model = LinearModel.fit(finalNames, finalRows.toArray(double[][]::new), y, settings.l2(),
+                settings.maxIterations());
+        DefaultLogisticMetaRm fitted = new DefaultLogisticMetaRm(settings.scoreRange(), dimension, settings.embeddings(),
                 stage1, model, null);
 
         MetaRmEvaluation trainFigures = MetaRmEvaluation.of(fitted, trainRecords);
         Optional<MetaRmEvaluation> holdoutFigures = holdoutItems.isEmpty() ? Optional.empty()
                 : Optional.of(MetaRmEvaluation.of(fitted, holdoutRecords));
-        return fitted.withTrained(new TrainingMetrics(trainFigures, holdoutFigures, settings.seed, settings.holdout,
-                settings.l2, model.iterations()));
+        return fitted.withTrained(new TrainingMetrics(trainFigures, holdoutFigures, settings.seed(), settings.holdout(),
+                settings.l2(), model.iterations()));
     }
 
     /**

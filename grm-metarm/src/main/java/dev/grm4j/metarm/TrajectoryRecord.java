@@ -13,12 +13,10 @@ import java.io.Reader;
 import java.io.IOException;
 import java.io.BufferedReader;
 import dev.grm4j.metarm.LogisticMetaRm.MetaRmFormatException;
+import dev.grm4j.core.internal.Json;
 import dev.grm4j.core.internal.Permutations;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.grm4j.core.GrmRequest;
@@ -73,11 +71,6 @@ public record TrajectoryRecord(String item, int sample, GrmRequest request, Outc
     public static final String FORMAT = "grm4j-trajectory";
     /** The version of the line format this class writes and reads. */
     public static final int VERSION = 1;
-
-    private static final JsonMapper JSON = JsonMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
 
     public TrajectoryRecord {
         Objects.requireNonNull(item, "item");
@@ -188,7 +181,7 @@ public record TrajectoryRecord(String item, int sample, GrmRequest request, Outc
 
     /** One line of JSON, without the line break. */
     public String toJson() {
-        ObjectNode root = JSON.createObjectNode();
+        ObjectNode root = Json.MAPPER.createObjectNode();
         root.put("format", FORMAT);
         root.put("version", VERSION);
         root.put("item", item);
@@ -229,7 +222,7 @@ public record TrajectoryRecord(String item, int sample, GrmRequest request, Outc
             root.putNull("label");
         }
         try {
-            return JSON.writeValueAsString(root);
+            return Json.MAPPER.writeValueAsString(root);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a tree of plain values always serializes", e);
         }
@@ -246,7 +239,7 @@ public record TrajectoryRecord(String item, int sample, GrmRequest request, Outc
         Objects.requireNonNull(line, "line");
         JsonNode root;
         try {
-            root = JSON.readTree(line);
+            root = Json.MAPPER.readTree(line);
         } catch (JsonProcessingException e) {
             throw new MetaRmFormatException(number, "not valid JSON: " + e.getOriginalMessage(), e);
         }

@@ -35,17 +35,12 @@ class MetaGuidedVotingTest {
     static MetaRewardModel scripted(BiFunction<Integer, Judgement, Double> rule) {
         return new MetaRewardModel() {
             @Override
-            public List<Double> rate(GrmRequest request, List<Judgement> samples) {
+            public CompletableFuture<List<Double>> rateAsync(GrmRequest request, List<Judgement> samples) {
                 List<Double> ratings = new ArrayList<>();
                 for (int i = 0; i < samples.size(); i++) {
                     ratings.add(samples.get(i).isScored() ? rule.apply(i, samples.get(i)) : Double.NaN);
                 }
-                return ratings;
-            }
-
-            @Override
-            public CompletableFuture<List<Double>> rateAsync(GrmRequest request, List<Judgement> samples) {
-                return CompletableFuture.completedFuture(rate(request, samples));
+                return CompletableFuture.completedFuture(ratings);
             }
 
             @Override
@@ -72,7 +67,7 @@ class MetaGuidedVotingTest {
             VotingGrm voting = voting(8, 0, 0);
             MetaGuidedVoting guided = MetaGuidedVoting.builder(voting, tiered).kMeta(3).seed(1).build();
 
-            MetaVoteResult result = guided.vote(REQUEST);
+            MetaVoteResult result = guided.guide(REQUEST);
 
             Set<Integer> voters = voters(result);
             assertThat(voters).hasSize(3).contains(0);
@@ -115,14 +110,14 @@ class MetaGuidedVotingTest {
             assertThat(guided.kMeta(7)).isEqualTo(4);
             assertThat(guided.kMeta(32)).isEqualTo(16);
             assertThat(guided.kMeta(1)).isEqualTo(1);
-            assertThat(voters(guided.vote(REQUEST))).hasSize(4);
+            assertThat(voters(guided.guide(REQUEST))).hasSize(4);
         }
 
         @Test
         void samples_that_are_not_scored_are_never_rated_and_never_vote() {
             VotingGrm voting = voting(16, 0, 0.3);
             MetaVoteResult result = MetaGuidedVoting.builder(voting, scripted((index, sample) -> 1.0 - index / 100.0))
-                    .kMeta(14).build().vote(REQUEST);
+                    .kMeta(14).build().guide(REQUEST);
 
             assertThat(result.plain().validSamples()).isLessThan(16);
             assertThat(result.samples()).filteredOn(sample -> !sample.judgement().isScored()).isNotEmpty()
@@ -138,7 +133,7 @@ class MetaGuidedVotingTest {
             VotingGrm voting = voting(16, 0, 0);
             MetaRewardModel contrarian = scripted((index, sample) -> sample.scores().get(1) > sample.scores().get(0) ? 1.0 : 0.0);
 
-            MetaVoteResult result = MetaGuidedVoting.builder(voting, contrarian).kMeta(3).build().vote(REQUEST);
+            MetaVoteResult result = MetaGuidedVoting.builder(voting, contrarian).kMeta(3).build().guide(REQUEST);
 
             assertThat(result.plain().best()).isEqualTo(0);
             assertThat(result.best()).isEqualTo(1);
@@ -161,7 +156,7 @@ class MetaGuidedVotingTest {
                 VotingGrm voting = VotingGrm.builder(PointwiseGrm.builder(judge).build()).k(8).seed(item).build();
                 MetaRewardModel meta = scripted((index, sample) -> (double) (index % 3));
 
-                MetaVoteResult guided = MetaGuidedVoting.builder(voting, meta).kMeta(8).build().vote(request);
+                MetaVoteResult guided = MetaGuidedVoting.builder(voting, meta).kMeta(8).build().guide(request);
                 VoteResult plain = voting.vote(request);
 
                 assertThat(guided.vote()).isSameAs(guided.plain());
@@ -184,12 +179,61 @@ class MetaGuidedVotingTest {
                 return 1.0;
             });
 
-            MetaVoteResult result = MetaGuidedVoting.builder(voting, meta).build().vote(REQUEST);
+            MetaVoteResult result = MetaGuidedVoting.builder(voting, meta).build().guide(REQUEST);
 
             assertThat(result.plain().status()).isEqualTo(VoteStatus.NO_QUORUM);
             assertThat(result.isVoted()).isFalse();
             assertThat(result.fallback()).hasValueSatisfying(reason -> assertThat(reason).contains("NO_QUORUM"));
             assertThat(asked).isEmpty();
+        }
+    }
+
+    @Nested
+    class AsAVotingModel {
+
+        final MetaRewardModel contrarian = scripted((index, sample) ->
+                sample.scores().get(1) > sample.scores().get(0) ? 1.0 : 0.0);
+
+        @Test
+        void its_vote_is_the_deciding_vote_of_the_guided_result() {
+            VotingGrm voting = voting(16, 0, 0);
+            VotingGrm guided = MetaGuidedVoting.builder(voting, contrarian).kMeta(3).build();
+
+            VoteResult vote = guided.vote(REQUEST);
+            MetaVoteResult full = ((MetaGuidedVoting) guided).guide(REQUEST);
+
+            assertThat(vote.best()).isEqualTo(full.best()).isEqualTo(1);
+            assertThat(vote.totals()).isEqualTo(full.vote().totals());
+            assertThat(vote.validSamples()).isEqualTo(3);
+            assertThat(voting.vote(REQUEST).best()).as("the plain vote over the same samples").isEqualTo(0);
+        }
+
+        @Test
+        void a_batch_gives_each_requests_deciding_vote_in_order_and_a_bad_request_stays_a_result() {
+            VotingGrm voting = voting(16, 0, 0);
+            VotingGrm guided = MetaGuidedVoting.builder(voting, contrarian).kMeta(3).build();
+            List<GrmRequest> requests = new ArrayList<>();
+            requests.add(REQUEST);
+            requests.add(null);
+
+            List<VoteResult> results = guided.voteAll(requests);
+
+            assertThat(results).hasSize(2);
+            assertThat(results.get(0).best()).isEqualTo(1);
+            assertThat(results.get(0).validSamples()).isEqualTo(3);
+            assertThat(results.get(1).status()).isEqualTo(VoteStatus.INVALID_REQUEST);
+            assertThat(results.get(1).failure()).hasValue("requests[1] is null");
+        }
+
+        @Test
+        void the_judge_the_k_and_the_revote_are_the_wrapped_voting_models() {
+            VotingGrm voting = voting(8, 0, 0);
+            MetaGuidedVoting guided = MetaGuidedVoting.builder(voting, contrarian).build();
+            VoteResult plain = voting.vote(REQUEST);
+
+            assertThat(guided.grm()).isSameAs(voting.grm());
+            assertThat(guided.k()).isEqualTo(8);
+            assertThat(guided.revote(REQUEST, plain.samples(), plain.quorum()).totals()).isEqualTo(plain.totals());
         }
     }
 }

@@ -37,7 +37,7 @@ class MetaRmFailureFallbackTest {
         try (Loopback server = new Loopback(body -> new Loopback.Answer(500, "{\"error\": \"model overloaded\"}"), 0)) {
             MetaRewardModel remote = MetaRewardModel.remote(server.uri()).build();
 
-            MetaVoteResult result = MetaGuidedVoting.builder(voting, remote).build().vote(REQUEST);
+            MetaVoteResult result = MetaGuidedVoting.builder(voting, remote).build().guide(REQUEST);
 
             assertPlainVotingDecided(result, voting.vote(REQUEST), "meta RM answered HTTP 500 for sample ");
             assertThat(result.fallback().orElseThrow()).contains("model overloaded", "remote(" + server.uri() + ")");
@@ -50,7 +50,7 @@ class MetaRmFailureFallbackTest {
         ScriptedBackend backend = ScriptedBackend.writing(call -> "Hard to tell, honestly.");
         MetaRewardModel judge = MetaRewardModel.llmJudge(backend).build();
 
-        MetaVoteResult result = MetaGuidedVoting.builder(voting, judge).build().vote(REQUEST);
+        MetaVoteResult result = MetaGuidedVoting.builder(voting, judge).build().guide(REQUEST);
 
         assertPlainVotingDecided(result, voting.vote(REQUEST),
                 "is neither yes/no nor a probability: 'Hard to tell, honestly.'");
@@ -68,7 +68,7 @@ class MetaRmFailureFallbackTest {
         });
 
         MetaVoteResult result = MetaGuidedVoting.builder(voting, MetaRewardModel.llmJudge(backend).build()).build()
-                .vote(REQUEST);
+                .guide(REQUEST);
 
         assertThat(result.guided()).isFalse();
         assertThat(result.fallback().orElseThrow()).contains("'Answer: perhaps'");
@@ -79,7 +79,7 @@ class MetaRmFailureFallbackTest {
         VotingGrm voting = voting(8, 0, 0);
         MetaRewardModel broken = scripted((index, sample) -> index == 2 ? Double.NaN : 0.5);
 
-        MetaVoteResult result = MetaGuidedVoting.builder(voting, broken).build().vote(REQUEST);
+        MetaVoteResult result = MetaGuidedVoting.builder(voting, broken).build().guide(REQUEST);
 
         assertPlainVotingDecided(result, voting.vote(REQUEST), "gave sample 2 the rating NaN");
     }
@@ -89,13 +89,8 @@ class MetaRmFailureFallbackTest {
         VotingGrm voting = voting(8, 0, 0);
         MetaRewardModel shortList = new MetaRewardModel() {
             @Override
-            public List<Double> rate(GrmRequest request, List<Judgement> samples) {
-                return List.of(1.0);
-            }
-
-            @Override
             public CompletableFuture<List<Double>> rateAsync(GrmRequest request, List<Judgement> samples) {
-                return CompletableFuture.completedFuture(rate(request, samples));
+                return CompletableFuture.completedFuture(List.of(1.0));
             }
 
             @Override
@@ -104,7 +99,7 @@ class MetaRmFailureFallbackTest {
             }
         };
 
-        MetaVoteResult result = MetaGuidedVoting.builder(voting, shortList).build().vote(REQUEST);
+        MetaVoteResult result = MetaGuidedVoting.builder(voting, shortList).build().guide(REQUEST);
 
         assertPlainVotingDecided(result, voting.vote(REQUEST), "meta RM short returned 1 ratings for 8 samples");
     }
@@ -114,13 +109,10 @@ class MetaRmFailureFallbackTest {
         VotingGrm voting = voting(8, 0, 0);
         MetaRewardModel failing = new MetaRewardModel() {
             @Override
-            public List<Double> rate(GrmRequest request, List<Judgement> samples) {
-                throw new MetaRatingException("embedding model failed: offline", null, -1, null, -1);
-            }
-
-            @Override
             public CompletableFuture<List<Double>> rateAsync(GrmRequest request, List<Judgement> samples) {
-                return CompletableFuture.supplyAsync(() -> rate(request, samples));
+                return CompletableFuture.supplyAsync(() -> {
+                    throw new MetaRatingException("embedding model failed: offline", null, -1, null, -1);
+                });
             }
 
             @Override
@@ -129,7 +121,7 @@ class MetaRmFailureFallbackTest {
             }
         };
 
-        MetaVoteResult result = MetaGuidedVoting.builder(voting, failing).build().voteAsync(REQUEST).join();
+        MetaVoteResult result = MetaGuidedVoting.builder(voting, failing).build().guideAsync(REQUEST).join();
 
         assertPlainVotingDecided(result, voting.vote(REQUEST), "meta RM failing failed: embedding model failed: offline");
     }
