@@ -19,7 +19,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Function;
 
 /** What each endpoint does with a parsed body: validate, vote, and shape the answer. */
 final class Handlers {
@@ -29,16 +28,14 @@ final class Handlers {
     }
 
     private final VotingGrm voting;
-    private final Function<GrmRequest, CompletableFuture<VoteResult>> voter;
     private final Metrics metrics;
 
     /**
-     * @param voter votes one request: the voting model itself, or a meta RM guiding it; either way
-     *              every call goes through {@code voting}'s shared limit
+     * @param voting votes every request under its shared limit: plain Voting@k, or a meta-guided vote,
+     *               whose deciding vote is answered as any other
      */
-    Handlers(VotingGrm voting, Function<GrmRequest, CompletableFuture<VoteResult>> voter, Metrics metrics) {
+    Handlers(VotingGrm voting, Metrics metrics) {
         this.voting = voting;
-        this.voter = voter;
         this.metrics = metrics;
     }
 
@@ -80,7 +77,7 @@ final class Handlers {
                 throw new BadRequest("query[" + i + "]: " + e.getMessage());
             }
         }
-        List<CompletableFuture<VoteResult>> votes = requests.stream().map(voter).toList();
+        List<CompletableFuture<VoteResult>> votes = requests.stream().map(voting::voteAsync).toList();
         CompletableFuture<Answer> reward = CompletableFuture.allOf(votes.toArray(CompletableFuture[]::new)).thenApply(done -> {
             List<VoteResult> results = votes.stream().map(CompletableFuture::join).toList();
             results.forEach(metrics::vote);
@@ -161,7 +158,7 @@ final class Handlers {
         } catch (IllegalArgumentException e) {
             throw new BadRequest(e.getMessage());
         }
-        CompletableFuture<VoteResult> vote = voter.apply(built);
+        CompletableFuture<VoteResult> vote = voting.voteAsync(built);
         CompletableFuture<Answer> scored = vote.thenApply(result -> {
             metrics.vote(result);
             Map<String, Object> answer = describe(result);

@@ -1,7 +1,6 @@
 package dev.grm4j.examples.serve;
 
 import dev.grm4j.metarm.MetaGuidedVoting;
-import dev.grm4j.metarm.MetaVoteResult;
 import dev.grm4j.voting.VotingGrm;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
@@ -26,7 +25,9 @@ import java.util.Objects;
  * The reward server behind {@code grm serve}: OpenRLHF's {@code POST /get_reward}, the native
  * {@code POST /v1/score}, the SPCT rule reward {@code POST /v1/spct-reward}, {@code GET /health} and
  * {@code GET /metrics}, over one {@link VotingGrm}, so that every request shares its limit on calls in
- * flight: rollouts that arrive together are scored together.
+ * flight: rollouts that arrive together are scored together. For MetaRM@k ({@code grm serve --meta})
+ * that model is a {@link MetaGuidedVoting}: it is a voting model, and the server answers its deciding
+ * vote as it would any other.
  *
  * <p>Bad requests get 400 (413 for bodies over the limit) with {@code {"error": {"message", "type"}}}
  * naming the field; votes without quorum, backend trouble and a passed {@linkplain Builder#deadline
@@ -42,7 +43,6 @@ import java.util.Objects;
 public final class RewardServer implements AutoCloseable {
 
     private final VotingGrm voting;
-    private final MetaGuidedVoting guided;
     private final String host;
     private final int requestedPort;
     private final int threads;
@@ -54,7 +54,6 @@ public final class RewardServer implements AutoCloseable {
 
     private RewardServer(Builder builder) {
         this.voting = builder.voting;
-        this.guided = builder.guided;
         this.host = builder.host;
         this.requestedPort = builder.port;
         this.threads = builder.threads;
@@ -64,6 +63,10 @@ public final class RewardServer implements AutoCloseable {
                 builder.readTimeout, voting.grm().modelName());
     }
 
+    /**
+     * @param voting the model every reward request is voted by: plain Voting@k, or a
+     *               {@link MetaGuidedVoting} for MetaRM@k
+     */
     public static Builder builder(VotingGrm voting) {
         return new Builder(voting);
     }
@@ -109,8 +112,7 @@ public final class RewardServer implements AutoCloseable {
         listener.addBean(deadlines);
         server.addConnector(listener);
         Metrics metrics = new Metrics();
-        Handlers handlers = new Handlers(voting, guided == null ? voting::voteAsync
-                : request -> guided.voteAsync(request).thenApply(MetaVoteResult::vote), metrics);
+        Handlers handlers = new Handlers(voting, metrics);
         server.setHandler(new ShuttingDown(new Routes(handlers, metrics, deadlines, settings)));
         server.setErrorHandler(new JsonErrors(settings.retryAfter()));
         // Graceful stop: the connector stops accepting, Routes answers new requests 503, and stop()
@@ -190,7 +192,7 @@ public final class RewardServer implements AutoCloseable {
 
     /** Configures a {@link RewardServer}. */
     public static final class Builder {
-        private final VotingGrm voting;
+        private VotingGrm voting;
         private String host = "127.0.0.1";
         private int port = 5000;
         private long maxBodyBytes = 10L * 1024 * 1024;
@@ -200,7 +202,6 @@ public final class RewardServer implements AutoCloseable {
         private Duration idleTimeout = Duration.ofSeconds(30);
         private Duration readTimeout = Duration.ofSeconds(20);
         private Duration stallTimeout = Duration.ofMillis(500);
-        private MetaGuidedVoting guided;
         private int threads = 64;
 
         private Builder(VotingGrm voting) {
@@ -278,14 +279,20 @@ public final class RewardServer implements AutoCloseable {
         }
 
         /**
-         * Lets a meta RM choose which samples vote (MetaRM@k); {@code guided} must wrap the same
-         * voting model. Without it, plain Voting@k.
+         * Serves {@code guided} instead of the voting model it wraps: the same as
+         * {@code builder(guided)}.
+         *
+         * @deprecated a {@link MetaGuidedVoting} is a {@link VotingGrm}: pass it to
+         *             {@link RewardServer#builder(VotingGrm)}
+         * @throws IllegalArgumentException if {@code guided} does not wrap the server's voting model
          */
+        @Deprecated
         public Builder guidedBy(MetaGuidedVoting guided) {
-            this.guided = Objects.requireNonNull(guided, "guided");
+            Objects.requireNonNull(guided, "guided");
             if (guided.voting() != voting) {
                 throw new IllegalArgumentException("guided voting must wrap the server's voting model");
             }
+            this.voting = guided;
             return this;
         }
 

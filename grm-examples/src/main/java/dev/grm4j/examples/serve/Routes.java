@@ -3,8 +3,9 @@ package dev.grm4j.examples.serve;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.grm4j.core.internal.Json;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
@@ -42,13 +43,14 @@ final class Routes extends Handler.Abstract {
     private static final Logger log = LoggerFactory.getLogger(Routes.class);
 
     /**
-     * Strict: junk after the JSON value is a bad request. Numbers keep their decimal text (1.50 stays
+     * The server's one codec: the library's strict mapper (junk after the JSON value and a repeated key
+     * are bad requests, never silently resolved), where numbers also keep their decimal text (1.50 stays
      * 1.50), so that a label sent as a number reads as the text it was written as.
      */
-    static final ObjectMapper JSON = new ObjectMapper()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+    static final JsonMapper JSON = Json.MAPPER.rebuild()
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .configure(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false);
+            .configure(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false)
+            .build();
 
     /** One endpoint: its method, and either what a GET answers or what a POST does with its body. */
     private record Route(String method, Supplier<Handlers.Answer> get,

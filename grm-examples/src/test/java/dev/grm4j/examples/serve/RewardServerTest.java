@@ -146,6 +146,15 @@ class RewardServerTest {
         assertThat(error(post(url, "{}"))).contains("query is required");
     }
 
+    @Test
+    void a_body_that_repeats_a_key_is_a_bad_request_not_silently_resolved() throws Exception {
+        String url = start(wordCountJudge(Duration.ZERO), 2, 10_000_000) + "/v1/score";
+
+        String message = error(post(url, "{\"query\": \"q\", \"responses\": [\"a\"], \"responses\": [\"b\", \"c\"]}"));
+
+        assertThat(message).contains("not valid JSON", "Duplicate field 'responses'");
+    }
+
     private static String error(HttpResponse<String> response) throws Exception {
         assertThat(response.statusCode()).isEqualTo(400);
         return JSON.readTree(response.body()).get("error").get("message").asText();
@@ -258,11 +267,17 @@ class RewardServerTest {
 
     @Test
     void shutting_down_answers_the_requests_in_flight() throws Exception {
-        String url = start(wordCountJudge(Duration.ofMillis(500)), 2, 10_000_000) + "/v1/score";
+        ScriptedBackend judge = wordCountJudge(Duration.ofMillis(500));
+        String url = start(judge, 2, 10_000_000) + "/v1/score";
         CompletableFuture<HttpResponse<String>> slow = HTTP.sendAsync(HttpRequest.newBuilder(URI.create(url))
                 .POST(HttpRequest.BodyPublishers.ofString("{\"query\": \"q\", \"responses\": [\"a b\"]}")).build(),
                 HttpResponse.BodyHandlers.ofString());
-        Thread.sleep(150);
+        // The request is in flight once the judge holds its calls; close() must then wait for it.
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (judge.inFlight() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        assertThat(judge.inFlight()).as("calls of the request in flight").isPositive();
 
         server.close();
 
