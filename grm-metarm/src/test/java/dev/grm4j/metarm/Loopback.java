@@ -11,11 +11,16 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
-/** A JDK HTTP server on 127.0.0.1 that answers every POST with a scripted status and body. */
+/**
+ * A JDK HTTP server on 127.0.0.1 that answers every POST with a scripted status and body, at once or,
+ * with a gate, once the test opens it: calls that must overlap are held by a latch, not a sleep.
+ */
 final class Loopback implements AutoCloseable {
 
     /** A scripted answer. */
@@ -28,22 +33,39 @@ final class Loopback implements AutoCloseable {
     final AtomicInteger maxInFlight = new AtomicInteger();
     private final HttpServer server;
 
-    Loopback(Function<String, Answer> script, long delayMillis) throws IOException {
+    /** Answers every POST at once. */
+    Loopback(Function<String, Answer> script) throws IOException {
+        this(script, new CountDownLatch(0));
+    }
+
+    /** Holds every POST, counted in {@link #inFlight}, until {@code gate} opens (30 s at most). */
+    Loopback(Function<String, Answer> script, CountDownLatch gate) throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.setExecutor(Executors.newFixedThreadPool(16));
-        server.createContext("/classify", exchange -> handle(exchange, script, delayMillis));
+        server.createContext("/classify", exchange -> handle(exchange, script, gate));
         server.start();
     }
 
-    private void handle(HttpExchange exchange, Function<String, Answer> script, long delayMillis) throws IOException {
+    /** Waits until {@code count} POSTs are held or answered at once, for 10 s at most. */
+    void awaitInFlight(int count) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (inFlight.get() < count) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("expected " + count + " calls in flight, saw " + inFlight.get());
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    private void handle(HttpExchange exchange, Function<String, Answer> script, CountDownLatch gate) throws IOException {
         maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
         try {
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             bodies.add(body);
             String authorization = exchange.getRequestHeaders().getFirst("Authorization");
             authorizations.add(authorization == null ? "" : authorization);
-            if (delayMillis > 0) {
-                Thread.sleep(delayMillis);
+            if (!gate.await(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the test never opened the gate");
             }
             Answer answer = script.apply(body);
             byte[] bytes = answer.body().getBytes(StandardCharsets.UTF_8);

@@ -3,6 +3,10 @@ package dev.grm4j.metarm;
 import dev.grm4j.core.GrmRequest;
 import dev.grm4j.core.Judgement;
 import dev.grm4j.core.PointwiseGrm;
+import dev.grm4j.core.backend.Completion;
+import dev.grm4j.core.backend.CompletionRequest;
+import dev.grm4j.core.backend.LlmBackend;
+import dev.grm4j.core.testing.ScriptedBackend;
 import dev.grm4j.core.testing.GroundTruth;
 import dev.grm4j.core.testing.SimulatedJudge;
 import dev.grm4j.voting.VoteResult;
@@ -16,6 +20,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiFunction;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -223,6 +228,45 @@ class MetaGuidedVotingTest {
             assertThat(results.get(0).validSamples()).isEqualTo(3);
             assertThat(results.get(1).status()).isEqualTo(VoteStatus.INVALID_REQUEST);
             assertThat(results.get(1).failure()).hasValue("requests[1] is null");
+        }
+
+        @Test
+        void cancelling_a_guided_vote_cancels_its_samples_still_queued() throws Exception {
+            // One call at a time: the first sample is held by the judge, the other three wait for a permit.
+            List<CompletableFuture<Completion>> held = new CopyOnWriteArrayList<>();
+            LlmBackend judge = new LlmBackend() {
+                @Override
+                public CompletableFuture<Completion> completeAsync(CompletionRequest request) {
+                    CompletableFuture<Completion> call = new CompletableFuture<>();
+                    held.add(call);
+                    return call;
+                }
+
+                @Override
+                public String modelName() {
+                    return "held";
+                }
+            };
+            VotingGrm voting = VotingGrm.builder(PointwiseGrm.builder(judge).build()).k(4).maxConcurrency(1).build();
+            MetaGuidedVoting guided = MetaGuidedVoting.builder(voting, contrarian).build();
+
+            CompletableFuture<VoteResult> vote = guided.voteAsync(REQUEST);
+            awaitTrue(() -> held.size() == 1);
+            vote.cancel(false);
+            held.get(0).complete(ScriptedBackend.reply(ScriptedBackend.output(8, 3)));
+
+            // Were the queued samples still waiting, the permit would pass to the next one, held forever.
+            awaitTrue(() -> voting.inFlight() == 0);
+            assertThat(held).as("calls sent").hasSize(1);
+            assertThat(vote).isCancelled();
+        }
+
+        private static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (!condition.getAsBoolean()) {
+                assertThat(System.nanoTime()).as("condition met within 10 s").isLessThan(deadline);
+                Thread.sleep(1);
+            }
         }
 
         @Test

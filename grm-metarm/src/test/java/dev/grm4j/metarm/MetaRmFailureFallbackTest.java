@@ -34,7 +34,7 @@ class MetaRmFailureFallbackTest {
     @Test
     void a_remote_meta_rm_answering_500_falls_back_to_plain_voting_with_the_status_recorded() throws Exception {
         VotingGrm voting = voting(8, 0.4, 0);
-        try (Loopback server = new Loopback(body -> new Loopback.Answer(500, "{\"error\": \"model overloaded\"}"), 0)) {
+        try (Loopback server = new Loopback(body -> new Loopback.Answer(500, "{\"error\": \"model overloaded\"}"))) {
             MetaRewardModel remote = MetaRewardModel.remote(server.uri()).build();
 
             MetaVoteResult result = MetaGuidedVoting.builder(voting, remote).build().guide(REQUEST);

@@ -12,6 +12,9 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -43,7 +46,7 @@ class RemoteMetaRmTest {
 
     @Test
     void each_scored_sample_is_posted_and_its_score_read_at_the_pointer() throws Exception {
-        try (Loopback server = new Loopback(RemoteMetaRmTest::classify, 0)) {
+        try (Loopback server = new Loopback(RemoteMetaRmTest::classify)) {
             MetaRewardModel remote = MetaRewardModel.remote(server.uri()).model("deepseek-grm-27b-metarm")
                     .header("Authorization", "Bearer test-key").build();
             List<Judgement> samples = List.of(judgement(9, 2),
@@ -66,7 +69,7 @@ class RemoteMetaRmTest {
 
     @Test
     void the_body_template_and_the_pointer_are_configurable() throws Exception {
-        try (Loopback server = new Loopback(body -> new Loopback.Answer(200, "{\"score\": -1.25}"), 0)) {
+        try (Loopback server = new Loopback(body -> new Loopback.Answer(200, "{\"score\": -1.25}"))) {
             MetaRewardModel remote = MetaRewardModel.remote(server.uri())
                     .bodyTemplate("{\"q\": {{query}}, \"t\": {{text}}, \"m\": {{model}}}")
                     .scorePointer("/score")
@@ -84,7 +87,7 @@ class RemoteMetaRmTest {
 
     @Test
     void an_http_error_is_a_typed_failure_with_status_body_and_sample() throws Exception {
-        try (Loopback server = new Loopback(body -> new Loopback.Answer(503, "{\"error\":\"warming up\"}"), 0)) {
+        try (Loopback server = new Loopback(body -> new Loopback.Answer(503, "{\"error\":\"warming up\"}"))) {
             MetaRewardModel remote = MetaRewardModel.remote(server.uri()).build();
 
             assertThatThrownBy(() -> remote.rate(REQUEST, List.of(judgement(7, 1))))
@@ -101,7 +104,7 @@ class RemoteMetaRmTest {
 
     @Test
     void an_answer_without_a_number_at_the_pointer_is_a_typed_failure() throws Exception {
-        try (Loopback server = new Loopback(body -> new Loopback.Answer(200, "{\"data\": [{\"probs\": [0.4]}]}"), 0)) {
+        try (Loopback server = new Loopback(body -> new Loopback.Answer(200, "{\"data\": [{\"probs\": [0.4]}]}"))) {
             MetaRewardModel remote = MetaRewardModel.remote(server.uri()).build();
 
             assertThatThrownBy(() -> remote.rate(REQUEST, List.of(judgement(7, 1))))
@@ -111,9 +114,20 @@ class RemoteMetaRmTest {
     }
 
     @Test
+    void an_answer_that_repeats_a_key_is_a_typed_failure_not_a_silently_chosen_score() throws Exception {
+        try (Loopback server = new Loopback(body -> new Loopback.Answer(200, "{\"score\": 0.1, \"score\": 0.9}"))) {
+            MetaRewardModel remote = MetaRewardModel.remote(server.uri()).scorePointer("/score").build();
+
+            assertThatThrownBy(() -> remote.rate(REQUEST, List.of(judgement(7, 1))))
+                    .isInstanceOf(MetaRatingException.class)
+                    .hasMessageStartingWith("meta RM answer for sample 0 is not JSON: ");
+        }
+    }
+
+    @Test
     void a_server_that_is_not_there_is_a_typed_failure_with_the_cause() throws Exception {
         URI closed;
-        try (Loopback server = new Loopback(body -> new Loopback.Answer(200, "{}"), 0)) {
+        try (Loopback server = new Loopback(body -> new Loopback.Answer(200, "{}"))) {
             closed = server.uri();
         }
         MetaRewardModel remote = MetaRewardModel.remote(closed).timeout(Duration.ofSeconds(2)).build();
@@ -126,14 +140,19 @@ class RemoteMetaRmTest {
 
     @Test
     void calls_in_flight_never_exceed_max_concurrency() throws Exception {
-        try (Loopback server = new Loopback(RemoteMetaRmTest::classify, 30)) {
+        CountDownLatch gate = new CountDownLatch(1);
+        try (Loopback server = new Loopback(RemoteMetaRmTest::classify, gate)) {
             MetaRewardModel remote = MetaRewardModel.remote(server.uri()).maxConcurrency(2).build();
             List<Judgement> samples = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
                 samples.add(judgement(1 + i % 9, 5));
             }
 
-            List<Double> ratings = remote.rate(REQUEST, samples);
+            // All ten are asked for at once; the server holds the first two until both are in.
+            CompletableFuture<List<Double>> rating = remote.rateAsync(REQUEST, samples);
+            server.awaitInFlight(2);
+            gate.countDown();
+            List<Double> ratings = rating.get(30, TimeUnit.SECONDS);
 
             assertThat(ratings).hasSize(10).doesNotContainNull();
             assertThat(server.bodies).hasSize(10);
