@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.grm4j.core.PointwiseGrm;
 import dev.grm4j.core.TokenUsage;
 import dev.grm4j.core.backend.Completion;
+import dev.grm4j.core.backend.CompletionRequest;
 import dev.grm4j.core.backend.FinishReason;
 import dev.grm4j.core.backend.LlmBackend;
 import dev.grm4j.core.internal.Fences;
@@ -18,8 +19,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.IntStream;
 
@@ -52,6 +55,54 @@ class RewardServerTest {
     private static ScriptedBackend judge(Duration latency, Function<List<String>, String> writer) {
         return ScriptedBackend.answering(latency, request -> new Completion(writer.apply(ScriptedBackend.shown(request)),
                 TokenUsage.of(50, 20), FinishReason.STOP)).named("word-count");
+    }
+
+    /**
+     * Holds every call to {@code judge} until {@code count} are waiting at once, or 10 s have passed,
+     * then answers them all; later calls are answered at once.
+     */
+    private static LlmBackend heldUntilInFlight(int count, LlmBackend judge) {
+        List<Runnable> waiting = new ArrayList<>();
+        boolean[] open = new boolean[1];
+        Runnable release = () -> {
+            List<Runnable> answers;
+            synchronized (waiting) {
+                open[0] = true;
+                answers = new ArrayList<>(waiting);
+                waiting.clear();
+            }
+            answers.forEach(Runnable::run);
+        };
+        CompletableFuture.delayedExecutor(10, TimeUnit.SECONDS).execute(release);
+        return new LlmBackend() {
+            @Override
+            public CompletableFuture<Completion> completeAsync(CompletionRequest request) {
+                CompletableFuture<Completion> answer = new CompletableFuture<>();
+                boolean full;
+                synchronized (waiting) {
+                    if (open[0]) {
+                        return judge.completeAsync(request);
+                    }
+                    waiting.add(() -> judge.completeAsync(request).whenComplete((completion, failure) -> {
+                        if (failure != null) {
+                            answer.completeExceptionally(failure);
+                        } else {
+                            answer.complete(completion);
+                        }
+                    }));
+                    full = waiting.size() >= count;
+                }
+                if (full) {
+                    release.run();
+                }
+                return answer;
+            }
+
+            @Override
+            public String modelName() {
+                return judge.modelName();
+            }
+        };
     }
 
     private String start(LlmBackend judge, int k, long maxBodyBytes) throws Exception {
@@ -251,7 +302,9 @@ class RewardServerTest {
 
     @Test
     void rollouts_that_arrive_together_are_scored_together() throws Exception {
-        ScriptedBackend judge = wordCountJudge(Duration.ofMillis(200));
+        // Each request's 4 calls are held until a fifth is in flight (10 s at most): only calls of
+        // several requests at once release them, so no latency has to make them overlap.
+        ScriptedBackend judge = ScriptedBackend.recording(heldUntilInFlight(5, wordCountJudge(Duration.ZERO)));
         String url = start(judge, 4, 10_000_000) + "/get_reward";
         String prompt = chatml("q");
         String body = JSON.writeValueAsString(java.util.Map.of("query", List.of(prompt + "one two"), "prompts", List.of(prompt)));
