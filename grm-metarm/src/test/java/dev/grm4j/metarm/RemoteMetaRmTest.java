@@ -161,6 +161,20 @@ class RemoteMetaRmTest {
     }
 
     @Test
+    void a_builder_changed_after_build_leaves_what_it_built_as_it_was() throws Exception {
+        try (Loopback server = new Loopback(body -> new Loopback.Answer(200, "{\"score\": 0.5}"))) {
+            MetaRewardModel.RemoteBuilder builder = MetaRewardModel.remote(server.uri()).scorePointer("/score")
+                    .header("Authorization", "Bearer first");
+            MetaRewardModel first = builder.build();
+
+            builder.header("Authorization", "Bearer second").scorePointer("/other");
+            first.rate(REQUEST, List.of(judgement(7, 1)));
+
+            assertThat(server.authorizations).containsExactly("Bearer first");
+        }
+    }
+
+    @Test
     void the_builder_checks_each_setting() {
         assertThatThrownBy(() -> MetaRewardModel.remote(URI.create("ftp://host/x")))
                 .hasMessageContaining("http or https");
