@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.grm4j.core.GrmRequest;
 import dev.grm4j.core.Judgement;
 import dev.grm4j.core.PointwiseGrm;
+import dev.grm4j.core.internal.Fences;
 import dev.grm4j.core.testing.GroundTruth;
 import dev.grm4j.core.testing.SimulatedJudge;
 import dev.grm4j.metarm.MetaGuidedVoting;
@@ -26,8 +27,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The reward server over a meta-guided vote (grm serve --meta): every answer is the one the server
- * gave before MetaGuidedVoting became a VotingGrm. The expected bodies were recorded from that server;
- * they are compared as JSON trees, since some of the server's maps have no fixed key order.
+ * gave before MetaGuidedVoting became a VotingGrm. The expected bodies of /v1/score and /get_reward
+ * were recorded from that server; they are compared as JSON trees, since some of the server's maps
+ * (Map.of) have no fixed key order.
  */
 class MetaRmServerTest {
 
@@ -108,6 +110,26 @@ class MetaRmServerTest {
         assertThat(JSON.readTree(score.body())).isEqualTo(expected("meta-score.json"));
         assertThat(reward.statusCode()).isEqualTo(200);
         assertThat(JSON.readTree(reward.body())).isEqualTo(expected("meta-reward.json"));
+    }
+
+    @Test
+    void spct_reward_answers_with_a_meta_rm_exactly_as_without_one() throws Exception {
+        String nonce = Fences.nonceFor(List.of("a", "b"));
+        String prompt = "judge these\n" + Fences.fence(1, nonce, "a") + "\n\n" + Fences.fence(2, nonce, "b");
+        String right = "Specific Criteria:\n1. Right (100%): is right.\nAnalysis:\nB is right.\nScores: \\boxed{3, 8}";
+        String body = JSON.writeValueAsString(java.util.Map.of("query", List.of(prompt + right, prompt + "I think B."),
+                "prompts", List.of(prompt, prompt), "labels", List.of("1", "1")));
+        VotingGrm voting = voting();
+        HttpResponse<String> plain;
+        try (RewardServer alone = RewardServer.builder(voting).port(0).build().start()) {
+            plain = post(alone.baseUrl() + "/v1/spct-reward", body);
+        }
+
+        HttpResponse<String> guided = post(start(RewardServer.builder(guided(voting))) + "/v1/spct-reward", body);
+
+        assertThat(guided.statusCode()).isEqualTo(plain.statusCode()).isEqualTo(200);
+        assertThat(guided.body()).isEqualTo(plain.body()).isEqualTo(
+                "{\"rewards\":[1.0,-1.0],\"scores\":[1.0,0.0],\"extra_logs\":{}}");
     }
 
     @Test
