@@ -3,7 +3,7 @@ package dev.grm4j.core;
 import dev.grm4j.core.backend.BackendException;
 import dev.grm4j.core.backend.Completion;
 import dev.grm4j.core.backend.LlmBackend;
-import dev.grm4j.core.backend.FinishReason;
+import dev.grm4j.core.backend.Completion.FinishReason;
 import dev.grm4j.core.internal.Fences;
 import dev.grm4j.core.testing.ScriptedBackend;
 import org.junit.jupiter.api.Test;

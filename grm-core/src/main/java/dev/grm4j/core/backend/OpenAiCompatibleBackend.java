@@ -1,5 +1,6 @@
 package dev.grm4j.core.backend;
 
+import dev.grm4j.core.Ticker;
 import com.fasterxml.jackson.core.JsonProcessingException;
 
 import java.net.URI;
@@ -27,7 +28,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
-import java.util.function.LongSupplier;
 
 /**
  * An {@link LlmBackend} for servers that speak OpenAI's chat completions API: vLLM, SGLang, the llama.cpp
@@ -95,7 +95,7 @@ public final class OpenAiCompatibleBackend implements LlmBackend {
         this.http = builder.httpClient != null ? builder.httpClient : defaultClient(builder.connectTimeout);
         this.connectTimeout = http.connectTimeout().orElse(null);
         this.pool = new EndpointPool(builder.baseUrls, builder.cooldown.toNanos(), builder.failuresBeforeCooldown,
-                builder.nanoTime);
+                builder.ticker);
     }
 
     /** A builder; {@link Builder#baseUrl(String)} and {@link Builder#modelName(String)} are required. */
@@ -359,7 +359,7 @@ public final class OpenAiCompatibleBackend implements LlmBackend {
         private Duration cooldown = Duration.ofSeconds(30);
         private int failuresBeforeCooldown = 3;
         private Map<String, String> extraBody = Map.of();
-        private LongSupplier nanoTime = System::nanoTime;
+        private Ticker ticker = Ticker.system();
 
         private Builder() {
         }
@@ -532,9 +532,9 @@ public final class OpenAiCompatibleBackend implements LlmBackend {
             return this;
         }
 
-        /** The clock for cooldowns, in nanoseconds like {@link System#nanoTime()}; a seam for tests. */
-        Builder nanoTime(LongSupplier nanoTime) {
-            this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+        /** The ticker for cooldowns, {@link Ticker#system()} by default; a seam for tests. */
+        Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
             return this;
         }
 
