@@ -146,13 +146,13 @@ public interface PointwiseGrm {
             return this;
         }
 
-        /** Seeds the tie-break of {@link #reward(GrmRequest)}; 0 by default. */
+        /** Seeds the tie-break of {@link PointwiseGrm#reward(GrmRequest)}; 0 by default. */
         public Builder seed(long seed) {
             this.seed = seed;
             return this;
         }
 
-        /** The sampling options of {@link #reward(GrmRequest)}; {@link SamplingOptions#greedy()} by default. */
+        /** The sampling options of {@link PointwiseGrm#reward(GrmRequest)}; {@link SamplingOptions#greedy()} by default. */
         public Builder rewardSampling(SamplingOptions sampling) {
             this.greedy = Objects.requireNonNull(sampling, "sampling");
             return this;

@@ -291,8 +291,9 @@ class VotingGrmTest {
 
     @Test
     void cancelling_a_vote_cancels_its_queued_samples() throws Exception {
-        // The backend holds every call until the test answers it: the two that hold the permits are
-        // known to be in flight when the vote is cancelled, with no sleep to hope for it.
+        // The backend holds every call until the test answers it, and the engine runs on the test's
+        // thread (a direct executor): the two calls that hold the permits are in flight when the vote is
+        // cancelled, and answering them frees the permits before the test reads the counts. No sleep.
         Semaphore arrived = new Semaphore(0);
         List<Runnable> answers = new CopyOnWriteArrayList<>();
         AtomicBoolean holding = new AtomicBoolean(true);
@@ -315,7 +316,8 @@ class VotingGrmTest {
                 return "gated";
             }
         });
-        VotingGrm voting = VotingGrm.builder(PointwiseGrm.builder(gated).build()).k(16).maxConcurrency(2).build();
+        VotingGrm voting = VotingGrm.builder(PointwiseGrm.builder(gated).build()).k(16).maxConcurrency(2)
+                .executor(Runnable::run).build();
 
         CompletableFuture<VoteResult> vote = voting.voteAsync(GrmRequest.of("q", "a", "bb"));
         assertThat(arrived.tryAcquire(2, 5, TimeUnit.SECONDS)).isTrue();
