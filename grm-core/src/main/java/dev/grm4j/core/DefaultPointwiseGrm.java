@@ -5,7 +5,7 @@ import dev.grm4j.core.internal.Futures;
 import dev.grm4j.core.internal.Winner;
 import dev.grm4j.core.backend.Completion;
 import dev.grm4j.core.backend.CompletionRequest;
-import dev.grm4j.core.backend.FinishReason;
+import dev.grm4j.core.backend.Completion.FinishReason;
 import dev.grm4j.core.backend.LlmBackend;
 import dev.grm4j.core.parse.GrmOutputParser;
 import dev.grm4j.core.parse.ParseResult;
@@ -17,11 +17,15 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.LongSupplier;
 
-/** Renders, calls the backend once, parses, and maps the scores back to the request's order. */
+/**
+ * Renders, calls the backend once, parses, and maps the scores back to the request's order. Every
+ * judgement it makes after rendering carries the prompt's size.
+ */
 final class DefaultPointwiseGrm implements PointwiseGrm {
 
     private static final Logger log = LoggerFactory.getLogger(DefaultPointwiseGrm.class);
@@ -32,40 +36,31 @@ final class DefaultPointwiseGrm implements PointwiseGrm {
     private final int maxResponses;
     private final long seed;
     private final SamplingOptions rewardSampling;
-    private final LongSupplier nanoTime;
+    private final Ticker ticker;
     private final GrmOutputParser parser;
 
     DefaultPointwiseGrm(LlmBackend backend, PromptTemplate template, ScoreRange scoreRange, int maxResponses,
-                               long seed, SamplingOptions rewardSampling, LongSupplier nanoTime) {
+                               long seed, SamplingOptions rewardSampling, Ticker ticker) {
         this.backend = backend;
         this.template = template;
         this.scoreRange = scoreRange;
         this.maxResponses = maxResponses;
         this.seed = seed;
         this.rewardSampling = rewardSampling;
-        this.nanoTime = nanoTime;
+        this.ticker = ticker;
         this.parser = GrmOutputParser.of(scoreRange);
     }
 
     @Override
-    public Judgement judge(GrmRequest request, SamplingOptions sampling, List<Integer> order) {
+    public CompletableFuture<Judgement> judgeAsync(GrmRequest request, SamplingOptions sampling, List<Integer> order,
+                                                   int n) {
+        Objects.requireNonNull(sampling, "sampling");
         RenderedPrompt prompt = render(request, order);
-        CompletionRequest call = new CompletionRequest(prompt.messages(), sampling);
-        long start = nanoTime.getAsLong();
-        Completion completion;
-        try {
-            completion = backend.complete(call);
-        } catch (RuntimeException e) {
-            return failed(e, prompt, start);
-        }
-        return read(request, sampling, prompt, completion, start);
-    }
-
-    @Override
-    public CompletableFuture<Judgement> judgeAsync(GrmRequest request, SamplingOptions sampling, List<Integer> order) {
-        RenderedPrompt prompt = render(request, order);
-        CompletionRequest call = new CompletionRequest(prompt.messages(), sampling);
-        long start = nanoTime.getAsLong();
+        // The backend learns what it must write from here, never by re-reading the prompt.
+        List<String> presented = prompt.order().stream().map(request.responses()::get).toList();
+        CompletionRequest call = new CompletionRequest(prompt.messages(), sampling,
+                Optional.of(new CompletionRequest.OutputSpec(presented, scoreRange)), n);
+        long start = ticker.read();
         CompletableFuture<Completion> pending;
         try {
             pending = backend.completeAsync(call);
@@ -78,13 +73,14 @@ final class DefaultPointwiseGrm implements PointwiseGrm {
     }
 
     @Override
-    public Reward reward(GrmRequest request) {
-        Judgement judgement = judge(request, rewardSampling);
-        if (!judgement.isScored()) {
-            throw new JudgementFailedException(judgement);
-        }
-        Winner winner = Winner.of(judgement.scores(), new SplittableRandom(seed ^ request.fingerprint()));
-        return new Reward(judgement.scores(), winner.index(), winner.tieBroken(), judgement);
+    public CompletableFuture<Reward> rewardAsync(GrmRequest request) {
+        return judgeAsync(request, rewardSampling, identity(request.size()), 1).thenApply(judgement -> {
+            if (!judgement.isScored()) {
+                throw new JudgementFailedException(judgement);
+            }
+            Winner winner = Winner.of(judgement.scores(), new SplittableRandom(seed ^ request.fingerprint()));
+            return new Reward(judgement.scores(), winner.index(), winner.tieBroken(), judgement);
+        });
     }
 
     @Override
@@ -115,32 +111,40 @@ final class DefaultPointwiseGrm implements PointwiseGrm {
     private Judgement read(GrmRequest request, SamplingOptions sampling, RenderedPrompt prompt,
                            Completion completion, long start) {
         Duration latency = since(start);
+        if (completion == null) {
+            return failed(new IllegalStateException("backend " + backend.modelName() + " answered null"), prompt,
+                    start);
+        }
         if (completion.finishReason() == FinishReason.LENGTH) {
             return Judgement.truncated(completion.text(), prompt.order(), completion.usage(), latency,
-                    sampling.maxOutputTokens());
+                    sampling.maxOutputTokens()).withPromptSize(prompt.size());
         }
         boolean principlesSupplied = !request.principles().isEmpty();
         ParseResult result = parser.parse(completion.text(), request.responses(), !principlesSupplied);
         if (result instanceof ParseResult.Failed failed) {
             log.debug("unparseable judgement: {}", failed.reason());
             return Judgement.unparseable(failed.reason(), completion.text(), prompt.order(), completion.usage(),
-                    latency);
+                    latency).withPromptSize(prompt.size());
         }
         ParseResult.Parsed parsed = (ParseResult.Parsed) result;
         List<Principle> principles = parsed.principles().isEmpty()
-                ? Weights.normalized(request.principles())
+                ? Weights.normalized(request.principles(), Principle::weight, Principle::withWeight)
                 : parsed.principles();
         return Judgement.scored(principles, parsed.critique(), toRequestOrder(parsed.scores(), prompt.order()),
-                completion.text(), prompt.order(), completion.usage(), latency);
+                completion.text(), prompt.order(), completion.usage(), latency).withPromptSize(prompt.size());
     }
 
     private Judgement failed(Throwable error, RenderedPrompt prompt, long start) {
         log.debug("backend call failed: {}", error.toString());
-        return Judgement.backendError(error, prompt.order(), since(start));
+        return Judgement.backendError(error, prompt.order(), since(start)).withPromptSize(prompt.size());
     }
 
     private Duration since(long start) {
-        return Duration.ofNanos(Math.max(0, nanoTime.getAsLong() - start));
+        return Duration.ofNanos(Math.max(0, ticker.read() - start));
+    }
+
+    private static List<Integer> identity(int size) {
+        return java.util.stream.IntStream.range(0, size).boxed().toList();
     }
 
     /** The judge wrote scores in the order it saw the responses; position p showed request index order[p]. */

@@ -27,10 +27,17 @@ public final class Judgement {
     private final Duration latency;
     private final String failure;
     private final Throwable cause;
+    private final PromptSize promptSize;
 
     private Judgement(Outcome outcome, List<Principle> principles, String critique, List<Integer> scores,
                       String rawOutput, List<Integer> order, TokenUsage usage, Duration latency,
                       String failure, Throwable cause) {
+        this(outcome, principles, critique, scores, rawOutput, order, usage, latency, failure, cause, null);
+    }
+
+    private Judgement(Outcome outcome, List<Principle> principles, String critique, List<Integer> scores,
+                      String rawOutput, List<Integer> order, TokenUsage usage, Duration latency,
+                      String failure, Throwable cause, PromptSize promptSize) {
         this.outcome = Objects.requireNonNull(outcome, "outcome");
         this.principles = List.copyOf(principles);
         this.critique = Objects.requireNonNull(critique, "critique");
@@ -41,6 +48,7 @@ public final class Judgement {
         this.latency = Objects.requireNonNull(latency, "latency");
         this.failure = failure;
         this.cause = cause;
+        this.promptSize = promptSize;
         if (outcome != Outcome.SCORED && (failure == null || failure.isBlank())) {
             throw new IllegalArgumentException("a " + outcome + " judgement needs a failure reason");
         }
@@ -147,6 +155,44 @@ public final class Judgement {
     /** The exception behind a {@link Outcome#BACKEND_ERROR}. */
     public Optional<Throwable> cause() {
         return Optional.ofNullable(cause);
+    }
+
+    /**
+     * The size of the prompt the judge was shown, when the model that sampled this judgement rendered
+     * one (a judgement read back from a record, or one that failed before its prompt existed, has none).
+     */
+    public Optional<PromptSize> promptSize() {
+        return Optional.ofNullable(promptSize);
+    }
+
+    /** This judgement with the size of the prompt behind it; the judge that rendered the prompt sets it. */
+    public Judgement withPromptSize(PromptSize promptSize) {
+        Objects.requireNonNull(promptSize, "promptSize");
+        return new Judgement(outcome, principles, critique, scores, rawOutput, order, usage, latency, failure, cause,
+                promptSize);
+    }
+
+    /**
+     * How big a rendered prompt was, carried with its judgement so that a vote can report the part
+     * a prefix cache can serve without rendering the prompt again.
+     *
+     * @param sharedPrefixChars characters before the first fenced response: what every sample of one
+     *                          request shares, whatever its order; in 0..totalChars
+     * @param totalChars        characters over all messages, >= 1
+     */
+    public record PromptSize(int sharedPrefixChars, int totalChars) {
+
+        public PromptSize {
+            if (totalChars < 1 || sharedPrefixChars < 0 || sharedPrefixChars > totalChars) {
+                throw new IllegalArgumentException("prompt size needs 0 <= sharedPrefixChars <= totalChars and "
+                        + "totalChars >= 1, was " + sharedPrefixChars + " of " + totalChars);
+            }
+        }
+
+        /** The share of the prompt that every sample of its request shares, in 0..1. */
+        public double sharedShare() {
+            return sharedPrefixChars / (double) totalChars;
+        }
     }
 
     @Override

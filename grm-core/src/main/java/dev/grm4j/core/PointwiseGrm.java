@@ -1,12 +1,12 @@
 package dev.grm4j.core;
 
 import dev.grm4j.core.backend.LlmBackend;
+import dev.grm4j.core.internal.Futures;
 import dev.grm4j.core.prompt.PromptTemplate;
 
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.LongSupplier;
 
 /**
  * A pointwise generative reward model: one model call reads the conversation and N responses and
@@ -25,14 +25,37 @@ import java.util.function.LongSupplier;
 public interface PointwiseGrm {
 
     /**
-     * Samples one judgement with the responses presented in {@code order}.
+     * Samples one judgement with the responses presented in {@code order}, without blocking: the one
+     * method an implementation writes. The call runs on the backend's async path
+     * ({@link LlmBackend#completeAsync}). The future never completes exceptionally for a backend
+     * failure: that is a {@link Outcome#BACKEND_ERROR} judgement.
      *
      * @param order a permutation of {@code 0..N-1}: {@code order.get(p)} is the request index of the
      *              response shown at position {@code p}; scores come back in the request's order
-     * @throws IllegalArgumentException if the request has more than {@link #maxResponses()} responses
-     *                                  or {@code order} is not a permutation of its indices
+     * @param n     how many samples of this exact prompt (this request in this order) the caller wants,
+     *              this one included, >= 1; passed on to the backend
+     *              ({@link dev.grm4j.core.backend.CompletionRequest#n()}), which may batch or cache them
+     * @throws IllegalArgumentException if the request has more than {@link #maxResponses()} responses,
+     *                                  {@code order} is not a permutation of its indices, or {@code n < 1}
      */
-    Judgement judge(GrmRequest request, SamplingOptions sampling, List<Integer> order);
+    CompletableFuture<Judgement> judgeAsync(GrmRequest request, SamplingOptions sampling, List<Integer> order, int n);
+
+    /** {@link #judgeAsync(GrmRequest, SamplingOptions, List, int)} for one sample of its prompt. */
+    default CompletableFuture<Judgement> judgeAsync(GrmRequest request, SamplingOptions sampling, List<Integer> order) {
+        return judgeAsync(request, sampling, order, 1);
+    }
+
+    /**
+     * Samples one judgement with the responses presented in {@code order} and waits for it: the async
+     * form, joined.
+     *
+     * @throws IllegalArgumentException as {@link #judgeAsync(GrmRequest, SamplingOptions, List, int)}
+     * @throws java.util.concurrent.CancellationException if the thread is interrupted while it waits; the
+     *                                                    call is cancelled and the interrupt flag kept
+     */
+    default Judgement judge(GrmRequest request, SamplingOptions sampling, List<Integer> order) {
+        return Futures.join(judgeAsync(request, sampling, order), "judgement by " + modelName());
+    }
 
     /** Samples one judgement with the responses in the request's own order. */
     default Judgement judge(GrmRequest request, SamplingOptions sampling) {
@@ -40,19 +63,23 @@ public interface PointwiseGrm {
     }
 
     /**
-     * Like {@link #judge(GrmRequest, SamplingOptions, List)} without blocking; the call runs on the
-     * backend's async path ({@link LlmBackend#completeAsync}). The future never completes
-     * exceptionally for a backend failure: that is a {@link Outcome#BACKEND_ERROR} judgement.
+     * One greedy judgement, read as a reward, without blocking: scores, the best response (ties broken
+     * by a random draw seeded from the model's seed and the request), and the judgement behind them.
+     * The future fails with a {@link JudgementFailedException} carrying the judgement when it is not
+     * {@link Outcome#SCORED}.
+     *
+     * @throws IllegalArgumentException if the request has more than {@link #maxResponses()} responses
      */
-    CompletableFuture<Judgement> judgeAsync(GrmRequest request, SamplingOptions sampling, List<Integer> order);
+    CompletableFuture<Reward> rewardAsync(GrmRequest request);
 
     /**
-     * One greedy judgement, read as a reward: scores, the best response (ties broken by a random draw
-     * seeded from the model's seed and the request), and the judgement behind them.
+     * {@link #rewardAsync(GrmRequest)}, joined.
      *
      * @throws JudgementFailedException if the judgement is not {@link Outcome#SCORED}; it carries it
      */
-    Reward reward(GrmRequest request);
+    default Reward reward(GrmRequest request) {
+        return Futures.join(rewardAsync(request), "reward by " + modelName());
+    }
 
     /** The most responses one request may carry. */
     int maxResponses();
@@ -95,7 +122,7 @@ public interface PointwiseGrm {
         private int maxResponses = DEFAULT_MAX_RESPONSES;
         private long seed = 0;
         private SamplingOptions greedy = SamplingOptions.greedy();
-        private LongSupplier nanoTime = System::nanoTime;
+        private Ticker ticker = Ticker.system();
 
         private Builder(LlmBackend backend) {
             this.backend = Objects.requireNonNull(backend, "backend");
@@ -119,26 +146,26 @@ public interface PointwiseGrm {
             return this;
         }
 
-        /** Seeds the tie-break of {@link #reward(GrmRequest)}; 0 by default. */
+        /** Seeds the tie-break of {@link PointwiseGrm#reward(GrmRequest)}; 0 by default. */
         public Builder seed(long seed) {
             this.seed = seed;
             return this;
         }
 
-        /** The sampling options of {@link #reward(GrmRequest)}; {@link SamplingOptions#greedy()} by default. */
+        /** The sampling options of {@link PointwiseGrm#reward(GrmRequest)}; {@link SamplingOptions#greedy()} by default. */
         public Builder rewardSampling(SamplingOptions sampling) {
             this.greedy = Objects.requireNonNull(sampling, "sampling");
             return this;
         }
 
-        /** The nanosecond ticker that times each call; {@link System#nanoTime()} by default. */
-        public Builder ticker(LongSupplier nanoTime) {
-            this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+        /** The ticker that times each call; {@link Ticker#system()} by default. */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
             return this;
         }
 
         public PointwiseGrm build() {
-            return new DefaultPointwiseGrm(backend, template, scoreRange, maxResponses, seed, greedy, nanoTime);
+            return new DefaultPointwiseGrm(backend, template, scoreRange, maxResponses, seed, greedy, ticker);
         }
     }
 }

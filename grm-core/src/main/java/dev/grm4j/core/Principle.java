@@ -25,4 +25,9 @@ public record Principle(String text, double weight) {
     public static Principle of(String text) {
         return new Principle(text, 1.0);
     }
+
+    /** The same criterion with another weight. */
+    public Principle withWeight(double weight) {
+        return new Principle(text, weight);
+    }
 }

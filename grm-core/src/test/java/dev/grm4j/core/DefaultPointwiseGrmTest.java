@@ -2,8 +2,9 @@ package dev.grm4j.core;
 
 import dev.grm4j.core.backend.BackendException;
 import dev.grm4j.core.backend.Completion;
+import dev.grm4j.core.backend.CompletionRequest;
 import dev.grm4j.core.backend.LlmBackend;
-import dev.grm4j.core.backend.FinishReason;
+import dev.grm4j.core.backend.Completion.FinishReason;
 import dev.grm4j.core.internal.Fences;
 import dev.grm4j.core.testing.ScriptedBackend;
 import org.junit.jupiter.api.Test;
@@ -212,5 +213,32 @@ class DefaultPointwiseGrmTest {
         PointwiseGrm.builder(backend).build().judge(GrmRequest.of("q", "a", "b"), sampling);
 
         assertThat(backend.calls()).singleElement().satisfies(call -> assertThat(call.sampling()).isEqualTo(sampling));
+    }
+
+    @Test
+    void each_call_tells_the_backend_the_responses_as_presented_the_score_range_and_the_samples_wanted() {
+        ScriptedBackend judge = ScriptedBackend.scoring(shown -> shown.stream().map(response -> 3).toList());
+        PointwiseGrm grm = PointwiseGrm.builder(judge).scoreRange(ScoreRange.of(0, 4)).build();
+        GrmRequest request = GrmRequest.of("q", "zero", "one", "two");
+
+        grm.judgeAsync(request, SamplingOptions.greedy(), List.of(2, 0, 1), 4).join();
+
+        CompletionRequest call = judge.calls().get(0);
+        assertThat(call.output()).contains(new CompletionRequest.OutputSpec(List.of("two", "zero", "one"),
+                ScoreRange.of(0, 4)));
+        assertThat(call.n()).isEqualTo(4);
+        assertThat(Fences.extract(ScriptedBackend.userText(call))).isEqualTo(call.output().get().responses());
+    }
+
+    @Test
+    void a_judgement_carries_the_size_of_the_prompt_it_was_judged_on() {
+        PointwiseGrm grm = PointwiseGrm.builder(ScriptedBackend.replying(ScriptedBackend.output(8, 3))).build();
+        GrmRequest request = GrmRequest.of("2+2?", "4", "5");
+
+        Judgement judgement = grm.judge(request, SamplingOptions.greedy(), List.of(1, 0));
+
+        Judgement.PromptSize rendered = grm.template().render(request, List.of(1, 0), grm.scoreRange()).size();
+        assertThat(judgement.promptSize()).contains(rendered);
+        assertThat(rendered.sharedPrefixChars()).isPositive().isLessThan(rendered.totalChars());
     }
 }

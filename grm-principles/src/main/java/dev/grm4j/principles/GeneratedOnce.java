@@ -9,7 +9,7 @@ import dev.grm4j.core.SamplingOptions;
 import dev.grm4j.core.TokenUsage;
 import dev.grm4j.core.backend.Completion;
 import dev.grm4j.core.backend.CompletionRequest;
-import dev.grm4j.core.backend.FinishReason;
+import dev.grm4j.core.backend.Completion.FinishReason;
 import dev.grm4j.core.backend.LlmBackend;
 
 import java.util.HashMap;
@@ -19,7 +19,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.stream.Collectors;
 
 /**
@@ -75,27 +74,6 @@ final class GeneratedOnce implements PrincipleStrategy {
                 return size() > GeneratedOnce.this.cacheSize;
             }
         };
-    }
-
-    @Override
-    public List<Principle> principles(GrmRequest request) {
-        Lookup lookup = lookup(request);
-        if (lookup.owned()) {
-            // This caller made the entry, so it makes the call, here; the others wait on its future.
-            try {
-                settle(lookup, backend.complete(call(lookup.key())));
-            } catch (RuntimeException e) {
-                fail(lookup, backendFailure(e));
-            } catch (Error e) {
-                fail(lookup, backendFailure(e));
-                throw e;
-            }
-        }
-        try {
-            return lookup.future().join();
-        } catch (CompletionException e) {
-            throw rethrowable(e);
-        }
     }
 
     @Override
@@ -224,16 +202,6 @@ final class GeneratedOnce implements PrincipleStrategy {
     private static PrincipleException backendFailure(Throwable error) {
         String message = error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
         return new PrincipleException(Outcome.BACKEND_ERROR, message, "", error);
-    }
-
-    private static RuntimeException rethrowable(CompletionException e) {
-        Throwable cause = Futures.unwrap(e);
-        if (cause instanceof PrincipleException failure) {
-            // A fresh exception per caller, with this thread's stack; the cause stays the backend's.
-            return new PrincipleException(failure.outcome(), failure.reason(), failure.rawOutput(),
-                    failure.getCause());
-        }
-        return cause instanceof RuntimeException runtime ? runtime : e;
     }
 
     private static String label(Message.Role role) {

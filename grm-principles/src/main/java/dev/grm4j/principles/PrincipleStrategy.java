@@ -6,6 +6,7 @@ import dev.grm4j.core.Principle;
 import dev.grm4j.core.SamplingOptions;
 import dev.grm4j.core.TokenUsage;
 import dev.grm4j.core.backend.LlmBackend;
+import dev.grm4j.core.internal.Futures;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -40,20 +41,22 @@ public interface PrincipleStrategy {
     int DEFAULT_CACHE_SIZE = 2048;
 
     /**
-     * The principles for {@code request}, weights summing to 1; an empty list means the judge writes
-     * its own ({@link #selfGenerated()} only). Blocks while a principle call runs, on this thread or,
-     * when another caller started the same call, on that caller's.
+     * The principles for {@code request}, weights summing to 1, without blocking: the one method an
+     * implementation writes. An empty list means the judge writes its own ({@link #selfGenerated()}
+     * only). Calls run on the backend's async path. The future fails with a {@link PrincipleException}
+     * if none could be obtained: the call failed or its answer held none. Cancelling it never cancels
+     * a call that other callers share.
+     */
+    CompletableFuture<List<Principle>> principlesAsync(GrmRequest request);
+
+    /**
+     * {@link #principlesAsync(GrmRequest)}, joined: blocks while a principle call runs, whoever started it.
      *
      * @throws PrincipleException if none could be obtained: the call failed or its answer held none
      */
-    List<Principle> principles(GrmRequest request);
-
-    /**
-     * {@link #principles(GrmRequest)} without blocking; calls run on the backend's async path. The
-     * future fails with a {@link PrincipleException} where the sync form throws one. Cancelling it
-     * never cancels a call that other callers share.
-     */
-    CompletableFuture<List<Principle>> principlesAsync(GrmRequest request);
+    default List<Principle> principles(GrmRequest request) {
+        return Futures.join(principlesAsync(request), "principles (" + name() + ")");
+    }
 
     /** A short name for records: {@code self}, {@code once}, {@code preset:NAME}, {@code fixed}, {@code file:NAME}. */
     String name();

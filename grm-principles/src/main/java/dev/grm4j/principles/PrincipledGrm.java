@@ -11,6 +11,7 @@ import dev.grm4j.core.Principle;
 import dev.grm4j.core.Reward;
 import dev.grm4j.core.SamplingOptions;
 import dev.grm4j.core.ScoreRange;
+import dev.grm4j.core.Ticker;
 import dev.grm4j.core.TokenUsage;
 import dev.grm4j.core.backend.BackendException;
 import dev.grm4j.core.prompt.PromptTemplate;
@@ -55,81 +56,64 @@ public final class PrincipledGrm implements PointwiseGrm {
 
     private final PointwiseGrm grm;
     private final PrincipleStrategy strategy;
+    private final Ticker ticker;
 
-    private PrincipledGrm(PointwiseGrm grm, PrincipleStrategy strategy) {
+    private PrincipledGrm(PointwiseGrm grm, PrincipleStrategy strategy, Ticker ticker) {
         this.grm = Objects.requireNonNull(grm, "grm");
         this.strategy = Objects.requireNonNull(strategy, "strategy");
+        this.ticker = Objects.requireNonNull(ticker, "ticker");
     }
 
     /** Judges with {@code grm}, using the principles of {@code strategy}. */
     public static PrincipledGrm of(PointwiseGrm grm, PrincipleStrategy strategy) {
-        return new PrincipledGrm(grm, strategy);
+        return of(grm, strategy, Ticker.system());
     }
 
-    /** {@inheritDoc} Blocks for the principle call, if the strategy makes one and nobody made it before. */
-    @Override
-    public Judgement judge(GrmRequest request, SamplingOptions sampling, List<Integer> order) {
-        check(request, sampling, order);
-        if (!request.principles().isEmpty()) {
-            return grm.judge(request, sampling, order);
-        }
-        long start = System.nanoTime();
-        List<Principle> principles;
-        try {
-            principles = strategy.principles(request);
-        } catch (RuntimeException e) {
-            return failed(e, order, start);
-        }
-        return grm.judge(attach(request, principles), sampling, order);
+    /**
+     * As {@link #of(PointwiseGrm, PrincipleStrategy)}, timing the latency of a judgement that failed
+     * for want of principles with {@code ticker} (the delegate times its own calls).
+     */
+    public static PrincipledGrm of(PointwiseGrm grm, PrincipleStrategy strategy, Ticker ticker) {
+        return new PrincipledGrm(grm, strategy, ticker);
     }
 
     @Override
-    public CompletableFuture<Judgement> judgeAsync(GrmRequest request, SamplingOptions sampling, List<Integer> order) {
+    public CompletableFuture<Judgement> judgeAsync(GrmRequest request, SamplingOptions sampling, List<Integer> order,
+                                                   int n) {
         check(request, sampling, order);
         if (!request.principles().isEmpty()) {
-            return grm.judgeAsync(request, sampling, order);
+            return grm.judgeAsync(request, sampling, order, n);
         }
-        long start = System.nanoTime();
-        CompletableFuture<List<Principle>> principles;
-        try {
-            principles = strategy.principlesAsync(request);
-        } catch (RuntimeException e) {
-            principles = CompletableFuture.failedFuture(e);
-        }
-        return principles.handle((list, error) -> {
+        long start = ticker.read();
+        return principlesFor(request).handle((list, error) -> {
             if (error != null) {
                 return CompletableFuture.completedFuture(failed(Futures.unwrap(error), order, start));
             }
             try {
-                return grm.judgeAsync(attach(request, list), sampling, order);
+                return grm.judgeAsync(attach(request, list), sampling, order, n);
             } catch (RuntimeException e) {
-                return CompletableFuture.completedFuture(
-                        Judgement.backendError(e, order, Duration.ofNanos(System.nanoTime() - start)));
+                return CompletableFuture.completedFuture(Judgement.backendError(e, order, since(start)));
             }
         }).thenCompose(Function.identity());
     }
 
     /**
      * {@inheritDoc} The delegate's reward of the request with the strategy's principles attached.
-     *
-     * @throws JudgementFailedException also when no principles could be obtained; it carries the
-     *                                  failed judgement
+     * The future also fails with a {@link JudgementFailedException} when no principles could be
+     * obtained; it carries the failed judgement.
      */
     @Override
-    public Reward reward(GrmRequest request) {
+    public CompletableFuture<Reward> rewardAsync(GrmRequest request) {
         Objects.requireNonNull(request, "request");
         checkRequest(request);
         if (!request.principles().isEmpty()) {
-            return grm.reward(request);
+            return grm.rewardAsync(request);
         }
-        long start = System.nanoTime();
-        List<Principle> principles;
-        try {
-            principles = strategy.principles(request);
-        } catch (RuntimeException e) {
-            throw new JudgementFailedException(failed(e, identity(request.size()), start));
-        }
-        return grm.reward(attach(request, principles));
+        long start = ticker.read();
+        return principlesFor(request).handle((list, error) -> error != null
+                ? CompletableFuture.<Reward>failedFuture(new JudgementFailedException(
+                        failed(Futures.unwrap(error), identity(request.size()), start)))
+                : grm.rewardAsync(attach(request, list))).thenCompose(Function.identity());
     }
 
     @Override
@@ -185,8 +169,21 @@ public final class PrincipledGrm implements PointwiseGrm {
         Permutations.requirePermutation(order, request.size());
     }
 
-    private static Judgement failed(Throwable error, List<Integer> order, long start) {
-        Duration latency = Duration.ofNanos(Math.max(0, System.nanoTime() - start));
+    /** The strategy's principles; a strategy that throws instead of failing its future fails it here. */
+    private CompletableFuture<List<Principle>> principlesFor(GrmRequest request) {
+        try {
+            return strategy.principlesAsync(request);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private Duration since(long start) {
+        return Duration.ofNanos(Math.max(0, ticker.read() - start));
+    }
+
+    private Judgement failed(Throwable error, List<Integer> order, long start) {
+        Duration latency = since(start);
         if (error instanceof PrincipleException failure && failure.outcome() == Outcome.UNPARSEABLE) {
             return Judgement.unparseable(FAILURE_PREFIX + failure.reason(), failure.rawOutput(), order,
                     TokenUsage.ZERO, latency);

@@ -125,7 +125,7 @@ public final class Principles {
         for (int i = 0; i < principles.size(); i++) {
             Objects.requireNonNull(principles.get(i), "principles[" + i + "]");
         }
-        return Weights.normalized(principles);
+        return Weights.normalized(principles, Principle::weight, Principle::withWeight);
     }
 
     /**

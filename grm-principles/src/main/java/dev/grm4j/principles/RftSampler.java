@@ -2,22 +2,20 @@ package dev.grm4j.principles;
 
 import dev.grm4j.core.internal.Seeds;
 import dev.grm4j.core.GrmRequest;
+import dev.grm4j.core.Judgement;
 import dev.grm4j.core.Message;
+import dev.grm4j.core.Outcome;
+import dev.grm4j.core.PointwiseGrm;
 import dev.grm4j.core.SamplingOptions;
 import dev.grm4j.core.ScoreRange;
 import dev.grm4j.core.backend.Completion;
 import dev.grm4j.core.backend.CompletionRequest;
-import dev.grm4j.core.backend.FinishReason;
 import dev.grm4j.core.backend.LlmBackend;
-import dev.grm4j.core.parse.GrmOutputParser;
-import dev.grm4j.core.parse.ParseResult;
 import dev.grm4j.core.prompt.PromptTemplate;
-import dev.grm4j.core.prompt.RenderedPrompt;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
@@ -64,7 +62,8 @@ public final class RftSampler {
     private final SamplingOptions sampling;
     private final PromptTemplate template;
     private final ScoreRange range;
-    private final GrmOutputParser parser;
+    /** The judge's pipeline (render, call, parse, map back), as voting uses it. */
+    private final PointwiseGrm grm;
 
     private RftSampler(Builder builder) {
         this.backend = builder.backend;
@@ -75,7 +74,7 @@ public final class RftSampler {
         this.sampling = builder.sampling;
         this.template = builder.template;
         this.range = builder.range;
-        this.parser = GrmOutputParser.of(range);
+        this.grm = judge(backend);
     }
 
     /** A sampler calling {@code backend}, with the paper's settings until told otherwise. */
@@ -156,7 +155,7 @@ public final class RftSampler {
             throw new IllegalArgumentException("label must be the best response's index in 0.." + (request.size() - 1)
                     + ", was " + label);
         }
-        long requestSeed = Seeds.mix(seed, request.fingerprint());
+        long requestSeed = Seeds.request(seed, request.fingerprint());
         List<CompletableFuture<Drawn>> plain = IntStream.range(0, n)
                 .mapToObj(index -> draw(request, label, requestSeed, index, false))
                 .toList();
@@ -231,64 +230,66 @@ public final class RftSampler {
     }
 
     private CompletableFuture<Drawn> draw(GrmRequest request, int label, long requestSeed, int index, boolean hint) {
-        List<Integer> order = order(requestSeed, index, request.size());
-        RenderedPrompt prompt = template.render(request, order, range);
-        List<Message> shown = hint ? withHint(prompt.messages(), request.size(), order, label) : prompt.messages();
-        CompletionRequest call = new CompletionRequest(shown, sampling.withSeed(Seeds.mix(requestSeed, index + 1)));
-        CompletableFuture<Completion> pending;
-        try {
-            pending = backend.completeAsync(call);
-        } catch (RuntimeException e) {
-            pending = CompletableFuture.failedFuture(e);
-        }
-        return pending.handle((completion, error) -> {
-            if (error != null || completion == null) {
+        List<Integer> order = Seeds.order(requestSeed, index, request.size(), shuffle);
+        SamplingOptions options = sampling.withSeed(Seeds.sampling(requestSeed, index));
+        PointwiseGrm judge = hint ? judge(new Hinting(backend, hint(request.size(), order, label))) : grm;
+        // Without shuffling, the N plain samples share one prompt; the hinted one is always its own.
+        int samePrompt = hint || shuffle ? 1 : n;
+        return judge.judgeAsync(request, options, order, samePrompt).thenApply(judgement -> {
+            if (judgement.outcome() == Outcome.BACKEND_ERROR) {
                 return new Drawn(null, Verdict.FAILED);
             }
-            List<Message> messages = new ArrayList<>(prompt.messages());
-            messages.add(Message.assistant(completion.text()));
+            // The example keeps the prompt without the hint: the trained model must judge without one.
+            List<Message> messages = new ArrayList<>(template.render(request, order, range).messages());
+            messages.add(Message.assistant(judgement.rawOutput()));
             Example example = new Example(messages, hint, index, order);
-            return new Drawn(example, verdict(request, label, order, completion));
+            return new Drawn(example, verdict(request, label, order, judgement));
         });
     }
 
-    private Verdict verdict(GrmRequest request, int label, List<Integer> order, Completion completion) {
-        if (completion.finishReason() == FinishReason.LENGTH) {
-            return Verdict.FAILED;
+    private static Verdict verdict(GrmRequest request, int label, List<Integer> order, Judgement judgement) {
+        if (!judgement.isScored()) {
+            return Verdict.FAILED; // cut off, or unreadable
         }
-        ParseResult result = parser.parse(completion.text(), request.responses(), request.principles().isEmpty());
-        if (!(result instanceof ParseResult.Parsed parsed)) {
-            return Verdict.FAILED;
-        }
-        // The scores are in presentation order: find where the best response was shown.
+        // Compare in presentation order, as the judge wrote them: find where the best response was shown.
         int shownLabel = request.size() == 1 ? label : order.indexOf(label);
-        return SpctReward.isCorrect(parsed.scores(), shownLabel) ? Verdict.CORRECT : Verdict.WRONG;
+        return SpctReward.isCorrect(judgement.presentedScores(), shownLabel) ? Verdict.CORRECT : Verdict.WRONG;
+    }
+
+    /** The pipeline over {@code backend} with this sampler's template and range, and no size limit. */
+    private PointwiseGrm judge(LlmBackend backend) {
+        return PointwiseGrm.builder(backend).template(template).scoreRange(range).maxResponses(Integer.MAX_VALUE)
+                .build();
+    }
+
+    /** The hint for a sample that shows the responses in {@code order}. */
+    private static String hint(int size, List<Integer> order, int label) {
+        return size == 1
+                ? "Hint: the response deserves a score of " + label + "."
+                : "Hint: response " + (order.indexOf(label) + 1) + " is the best one.";
+    }
+
+    /** Passes each call on with the hint appended to its last (user) message. */
+    private record Hinting(LlmBackend backend, String hint) implements LlmBackend {
+
+        @Override
+        public CompletableFuture<Completion> completeAsync(CompletionRequest request) {
+            return backend.completeAsync(new CompletionRequest(withHint(request.messages(), hint), request.sampling(),
+                    request.output(), request.n()));
+        }
+
+        @Override
+        public String modelName() {
+            return backend.modelName();
+        }
     }
 
     /** The prompt with the hint appended to its last (user) message. */
-    static List<Message> withHint(List<Message> messages, int size, List<Integer> order, int label) {
-        String hint = size == 1
-                ? "Hint: the response deserves a score of " + label + "."
-                : "Hint: response " + (order.indexOf(label) + 1) + " is the best one.";
+    private static List<Message> withHint(List<Message> messages, String hint) {
         List<Message> hinted = new ArrayList<>(messages);
         Message last = hinted.remove(hinted.size() - 1);
         hinted.add(new Message(last.role(), last.content() + "\n\n" + hint));
         return hinted;
-    }
-
-    /** A seeded Fisher-Yates shuffle of 0..n-1, one per sample; the identity when shuffling is off. */
-    private List<Integer> order(long requestSeed, int index, int size) {
-        Integer[] order = IntStream.range(0, size).boxed().toArray(Integer[]::new);
-        if (shuffle) {
-            SplittableRandom random = new SplittableRandom(Seeds.mix(requestSeed, -(index + 1)));
-            for (int i = size - 1; i > 0; i--) {
-                int j = random.nextInt(i + 1);
-                Integer swap = order[i];
-                order[i] = order[j];
-                order[j] = swap;
-            }
-        }
-        return List.of(order);
     }
 
     /** Configures an {@link RftSampler}; each setter checks its argument. Not thread-safe. */

@@ -12,14 +12,9 @@ final class Strategies {
 
     static final PrincipleStrategy SELF = new PrincipleStrategy() {
         @Override
-        public List<Principle> principles(GrmRequest request) {
-            Objects.requireNonNull(request, "request");
-            return List.of();
-        }
-
-        @Override
         public CompletableFuture<List<Principle>> principlesAsync(GrmRequest request) {
-            return CompletableFuture.completedFuture(principles(request));
+            Objects.requireNonNull(request, "request");
+            return CompletableFuture.completedFuture(List.of());
         }
 
         @Override
@@ -44,14 +39,9 @@ final class Strategies {
         }
 
         @Override
-        public List<Principle> principles(GrmRequest request) {
-            Objects.requireNonNull(request, "request");
-            return list;
-        }
-
-        @Override
         public CompletableFuture<List<Principle>> principlesAsync(GrmRequest request) {
-            return CompletableFuture.completedFuture(principles(request));
+            Objects.requireNonNull(request, "request");
+            return CompletableFuture.completedFuture(list);
         }
 
         @Override

@@ -7,7 +7,7 @@ import dev.grm4j.core.Principle;
 import dev.grm4j.core.TokenUsage;
 import dev.grm4j.core.backend.BackendException;
 import dev.grm4j.core.backend.Completion;
-import dev.grm4j.core.backend.FinishReason;
+import dev.grm4j.core.backend.Completion.FinishReason;
 import dev.grm4j.core.testing.ScriptedBackend;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

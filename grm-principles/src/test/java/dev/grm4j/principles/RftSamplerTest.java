@@ -7,7 +7,7 @@ import dev.grm4j.core.TokenUsage;
 import dev.grm4j.core.backend.BackendException;
 import dev.grm4j.core.backend.Completion;
 import dev.grm4j.core.backend.CompletionRequest;
-import dev.grm4j.core.backend.FinishReason;
+import dev.grm4j.core.backend.Completion.FinishReason;
 import dev.grm4j.core.prompt.PromptTemplate;
 import dev.grm4j.core.testing.GroundTruth;
 import dev.grm4j.core.testing.ScriptedBackend;

@@ -4,7 +4,7 @@ import dev.grm4j.core.GrmRequest;
 import dev.grm4j.core.PointwiseGrm;
 import dev.grm4j.core.TokenUsage;
 import dev.grm4j.core.backend.Completion;
-import dev.grm4j.core.backend.FinishReason;
+import dev.grm4j.core.backend.Completion.FinishReason;
 import dev.grm4j.core.testing.GroundTruth;
 import dev.grm4j.core.testing.ScriptedBackend;
 import dev.grm4j.core.testing.SimulatedJudge;

@@ -10,7 +10,7 @@ import dev.grm4j.core.Judgement;
 import dev.grm4j.core.Outcome;
 import dev.grm4j.core.PointwiseGrm;
 import dev.grm4j.core.SamplingOptions;
-import dev.grm4j.core.prompt.RenderedPrompt;
+import dev.grm4j.core.Ticker;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,11 +24,20 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.LongSupplier;
-import java.util.stream.IntStream;
 
 /** The voting model behind {@link VotingGrm}: one shared limiter, one {@link RequestVote} per request. */
 final class VotingEngine implements VotingGrm {
+
+    /**
+     * What {@link VotingGrm.Builder#build()} hands over: a copy of its settings, with the quorum and the
+     * wave resolved, so that the engine never reads the builder (which its caller may go on changing).
+     *
+     * @param executor the builder's executor, or null for the shared default pool
+     */
+    record Settings(PointwiseGrm grm, int k, int quorum, long seed, SamplingOptions sampling, int maxConcurrency,
+                    RetryPolicy retry, Duration callTimeout, Duration deadline, boolean shuffle,
+                    AdaptiveStop adaptive, int wave, Executor executor, Ticker ticker) {
+    }
 
     private final PointwiseGrm grm;
     private final int k;
@@ -42,40 +51,38 @@ final class VotingEngine implements VotingGrm {
     private final AdaptiveStop adaptive;
     private final int wave;
     private final Executor executor;
-    private final LongSupplier nanoTime;
+    private final Ticker ticker;
     private final AsyncLimiter limiter;
+    /**
+     * How many samples of one request share one exact prompt, told to the backend with each call
+     * ({@code CompletionRequest.n}): all k when every sample shows the responses in the same order;
+     * with shuffling, each sample's prompt is its own (orders may repeat by chance, but nothing
+     * promises it), so 1.
+     */
+    private final int samePrompt;
 
-    VotingEngine(VotingGrm.Builder builder, int quorum) {
-        this.grm = builder.grm;
-        this.k = builder.k;
-        this.quorum = quorum;
-        this.seed = builder.seed;
-        this.sampling = builder.sampling;
-        this.retry = builder.retry;
-        this.callTimeout = builder.callTimeout;
-        this.deadline = builder.deadline;
-        this.shuffle = builder.shuffle;
-        this.adaptive = builder.adaptive;
-        this.wave = adaptive == AdaptiveStop.NEVER ? k : Math.min(k, builder.wave != null ? builder.wave : quorum);
-        this.executor = builder.executor != null ? builder.executor : DefaultPool.EXECUTOR;
-        this.nanoTime = builder.nanoTime;
-        this.limiter = new AsyncLimiter(builder.maxConcurrency);
-    }
-
-    @Override
-    public VoteResult vote(GrmRequest request) {
-        return voteAsync(request).join();
+    VotingEngine(Settings settings) {
+        this.grm = settings.grm();
+        this.k = settings.k();
+        this.quorum = settings.quorum();
+        this.seed = settings.seed();
+        this.sampling = settings.sampling();
+        this.retry = settings.retry();
+        this.callTimeout = settings.callTimeout();
+        this.deadline = settings.deadline();
+        this.shuffle = settings.shuffle();
+        this.adaptive = settings.adaptive();
+        this.wave = settings.wave();
+        this.executor = settings.executor() != null ? settings.executor() : DefaultPool.EXECUTOR;
+        this.ticker = settings.ticker();
+        this.limiter = new AsyncLimiter(settings.maxConcurrency());
+        this.samePrompt = shuffle ? 1 : k;
     }
 
     @Override
     public CompletableFuture<VoteResult> voteAsync(GrmRequest request) {
         grm.checkRequest(request);
         return new RequestVote(request).start();
-    }
-
-    @Override
-    public List<VoteResult> voteAll(List<GrmRequest> requests) {
-        return voteAllAsync(requests).join();
     }
 
     @Override
@@ -120,9 +127,8 @@ final class VotingEngine implements VotingGrm {
     private VoteResult verdict(GrmRequest request, long requestSeed, List<Judgement> samples, int requested,
                                int quorum) {
         List<Judgement> valid = samples.stream().filter(Judgement::isScored).toList();
-        RenderedPrompt prompt = grm.template().render(request, order(requestSeed, 0, request.size()),
-                grm.scoreRange());
-        double shared = prompt.sharedPrefixChars() / (double) prompt.totalChars();
+        double shared = samples.stream().flatMap(sample -> sample.promptSize().stream()).findFirst()
+                .orElseGet(() -> rendered(request, requestSeed)).sharedShare();
         if (valid.size() < quorum) {
             return new VoteResult(VoteStatus.NO_QUORUM, "only " + valid.size() + " of " + samples.size()
                     + " samples were valid, quorum is " + quorum + VoteResult.describeFailures(samples),
@@ -130,6 +136,14 @@ final class VotingEngine implements VotingGrm {
         }
         Tally tally = Tally.of(valid, request.size(), grm.scoreRange(), new SplittableRandom(Seeds.mix(requestSeed, 0)));
         return new VoteResult(VoteStatus.VOTED, null, tally, samples, requested, quorum, requestSeed, shared);
+    }
+
+    /**
+     * The prompt's size when no sample carries one (samples read back from a record, or all failed
+     * before their prompt was rendered): rendered once, here. The share is the same for every order.
+     */
+    private Judgement.PromptSize rendered(GrmRequest request, long requestSeed) {
+        return grm.template().render(request, order(requestSeed, 0, request.size()), grm.scoreRange()).size();
     }
 
     @Override
@@ -167,26 +181,16 @@ final class VotingEngine implements VotingGrm {
     }
 
     private long requestSeed(GrmRequest request) {
-        return Seeds.mix(seed, request.fingerprint());
+        return Seeds.request(seed, request.fingerprint());
     }
 
     static long samplingSeed(long requestSeed, int index) {
-        return Seeds.mix(requestSeed, index + 1);
+        return Seeds.sampling(requestSeed, index);
     }
 
-    /** A seeded Fisher-Yates shuffle of 0..n-1; the identity when shuffling is off. */
+    /** Sample {@code index}'s presentation order: seeded, or the identity when shuffling is off. */
     List<Integer> order(long requestSeed, int index, int n) {
-        Integer[] order = IntStream.range(0, n).boxed().toArray(Integer[]::new);
-        if (shuffle) {
-            SplittableRandom random = new SplittableRandom(Seeds.mix(requestSeed, -(index + 1)));
-            for (int i = n - 1; i > 0; i--) {
-                int j = random.nextInt(i + 1);
-                Integer swap = order[i];
-                order[i] = order[j];
-                order[j] = swap;
-            }
-        }
-        return List.of(order);
+        return Seeds.order(requestSeed, index, n, shuffle);
     }
 
     /**
@@ -208,7 +212,7 @@ final class VotingEngine implements VotingGrm {
         RequestVote(GrmRequest request) {
             this.request = request;
             this.requestSeed = requestSeed(request);
-            this.deadlineAt = deadline == null ? Long.MAX_VALUE : nanoTime.getAsLong() + deadline.toNanos();
+            this.deadlineAt = deadline == null ? Long.MAX_VALUE : ticker.read() + deadline.toNanos();
         }
 
         CompletableFuture<VoteResult> start() {
@@ -266,10 +270,10 @@ final class VotingEngine implements VotingGrm {
                 return;
             }
             SamplingOptions options = sampling.withSeed(samplingSeed(requestSeed, index));
-            long timeoutNanos = Math.min(callTimeout.toNanos(), Math.max(1, deadlineAt - nanoTime.getAsLong()));
+            long timeoutNanos = Math.min(callTimeout.toNanos(), Math.max(1, deadlineAt - ticker.read()));
             CompletableFuture<Judgement> call;
             try {
-                call = grm.judgeAsync(request, options, order);
+                call = grm.judgeAsync(request, options, order, samePrompt);
             } catch (RuntimeException e) {
                 call = CompletableFuture.completedFuture(Judgement.backendError(e, order, Duration.ZERO));
             }
@@ -287,7 +291,7 @@ final class VotingEngine implements VotingGrm {
 
         private void settle(int index, int attempt, Judgement sample) {
             Duration wait = retryWait(sample, attempt);
-            if (wait != null && !isStopped() && nanoTime.getAsLong() + wait.toNanos() < deadlineAt) {
+            if (wait != null && !isStopped() && ticker.read() + wait.toNanos() < deadlineAt) {
                 CompletableFuture.delayedExecutor(wait.toNanos(), TimeUnit.NANOSECONDS, executor)
                         .execute(() -> attempt(index, attempt + 1, sample));
                 return;

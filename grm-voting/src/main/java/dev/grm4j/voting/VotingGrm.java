@@ -5,13 +5,14 @@ import dev.grm4j.voting.VoteResult.VoteStatus;
 import dev.grm4j.core.GrmRequest;
 import dev.grm4j.core.PointwiseGrm;
 import dev.grm4j.core.SamplingOptions;
+import dev.grm4j.core.Ticker;
+import dev.grm4j.core.internal.Futures;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.function.LongSupplier;
 
 /**
  * Voting@k over a {@link PointwiseGrm}: k judgements of one request, each presenting the responses in
@@ -41,11 +42,15 @@ import java.util.function.LongSupplier;
 public interface VotingGrm {
 
     /**
-     * Votes one request and waits for the result.
+     * Votes one request and waits for the result: {@link #voteAsync(GrmRequest)}, joined.
      *
      * @throws IllegalArgumentException if the request has more responses than the model allows
+     * @throws java.util.concurrent.CancellationException if the thread is interrupted while it waits;
+     *                                                    the vote is cancelled and the flag kept
      */
-    VoteResult vote(GrmRequest request);
+    default VoteResult vote(GrmRequest request) {
+        return Futures.join(voteAsync(request), "vote");
+    }
 
     /**
      * Votes one request without blocking. The future completes normally with a result of any status;
@@ -58,10 +63,13 @@ public interface VotingGrm {
     /**
      * Votes every request, all under the shared limit, and returns results in input order. One bad
      * request never fails the batch: it is an {@link VoteStatus#INVALID_REQUEST} result.
+     * {@link #voteAllAsync(List)}, joined.
      */
-    List<VoteResult> voteAll(List<GrmRequest> requests);
+    default List<VoteResult> voteAll(List<GrmRequest> requests) {
+        return Futures.join(voteAllAsync(requests), "votes");
+    }
 
-    /** {@link #voteAll(List)} without blocking. */
+    /** {@link #voteAll(List)} without blocking; cancelling it cancels every request's queued samples. */
     CompletableFuture<List<VoteResult>> voteAllAsync(List<GrmRequest> requests);
 
     /**
@@ -97,20 +105,20 @@ public interface VotingGrm {
         public static final int DEFAULT_MAX_CONCURRENCY = 64;
         public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(60);
 
-        final PointwiseGrm grm;
-        int k = DEFAULT_K;
-        Integer quorum;
-        long seed;
-        SamplingOptions sampling = SamplingOptions.sampled(SamplingOptions.PAPER_TEMPERATURE);
-        int maxConcurrency = DEFAULT_MAX_CONCURRENCY;
-        RetryPolicy retry = RetryPolicy.defaults();
-        Duration callTimeout = DEFAULT_CALL_TIMEOUT;
-        Duration deadline;
-        boolean shuffle = true;
-        AdaptiveStop adaptive = AdaptiveStop.NEVER;
-        Integer wave;
-        Executor executor;
-        LongSupplier nanoTime = System::nanoTime;
+        private final PointwiseGrm grm;
+        private int k = DEFAULT_K;
+        private Integer quorum;
+        private long seed;
+        private SamplingOptions sampling = SamplingOptions.sampled(SamplingOptions.PAPER_TEMPERATURE);
+        private int maxConcurrency = DEFAULT_MAX_CONCURRENCY;
+        private RetryPolicy retry = RetryPolicy.defaults();
+        private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
+        private Duration deadline;
+        private boolean shuffle = true;
+        private AdaptiveStop adaptive = AdaptiveStop.NEVER;
+        private Integer wave;
+        private Executor executor;
+        private Ticker ticker = Ticker.system();
 
         private Builder(PointwiseGrm grm) {
             this.grm = Objects.requireNonNull(grm, "grm");
@@ -213,9 +221,13 @@ public interface VotingGrm {
             return this;
         }
 
-        /** The nanosecond ticker for timeouts and deadlines; {@link System#nanoTime()} by default. */
-        public Builder ticker(LongSupplier nanoTime) {
-            this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+        /**
+         * The ticker that request deadlines and retry budgets are measured with; {@link Ticker#system()}
+         * by default. The waits themselves (call timeouts, backoff, the deadline timer) are scheduled in
+         * real time.
+         */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
             return this;
         }
 
@@ -225,7 +237,9 @@ public interface VotingGrm {
             if (effectiveQuorum > k) {
                 throw new IllegalArgumentException("quorum " + effectiveQuorum + " exceeds k " + k);
             }
-            return new VotingEngine(this, effectiveQuorum);
+            int effectiveWave = adaptive == AdaptiveStop.NEVER ? k : Math.min(k, wave != null ? wave : effectiveQuorum);
+            return new VotingEngine(new VotingEngine.Settings(grm, k, effectiveQuorum, seed, sampling, maxConcurrency,
+                    retry, callTimeout, deadline, shuffle, adaptive, effectiveWave, executor, ticker));
         }
 
         private static Duration positive(Duration duration, String name) {

@@ -4,7 +4,7 @@ import dev.grm4j.core.GrmException;
 import dev.grm4j.core.PointwiseGrm;
 import dev.grm4j.core.TokenUsage;
 import dev.grm4j.core.backend.Completion;
-import dev.grm4j.core.backend.FinishReason;
+import dev.grm4j.core.backend.Completion.FinishReason;
 import dev.grm4j.core.testing.ScriptedBackend;
 import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.output.Response;

@@ -10,7 +10,9 @@ import dev.grm4j.core.PointwiseGrm;
 import dev.grm4j.core.TokenUsage;
 import dev.grm4j.core.backend.BackendException;
 import dev.grm4j.core.backend.Completion;
-import dev.grm4j.core.backend.FinishReason;
+import dev.grm4j.core.backend.Completion.FinishReason;
+import dev.grm4j.core.backend.CompletionRequest;
+import dev.grm4j.core.backend.LlmBackend;
 import dev.grm4j.core.testing.ScriptedBackend;
 import dev.grm4j.core.testing.GroundTruth;
 import dev.grm4j.core.testing.SimulatedJudge;
@@ -26,6 +28,11 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
@@ -284,15 +291,41 @@ class VotingGrmTest {
 
     @Test
     void cancelling_a_vote_cancels_its_queued_samples() throws Exception {
-        ScriptedBackend slow = lengthJudge(Duration.ofMillis(300));
-        VotingGrm voting = VotingGrm.builder(PointwiseGrm.builder(slow).build()).k(16).maxConcurrency(2).build();
+        // The backend holds every call until the test answers it, and the engine runs on the test's
+        // thread (a direct executor): the two calls that hold the permits are in flight when the vote is
+        // cancelled, and answering them frees the permits before the test reads the counts. No sleep.
+        Semaphore arrived = new Semaphore(0);
+        List<Runnable> answers = new CopyOnWriteArrayList<>();
+        AtomicBoolean holding = new AtomicBoolean(true);
+        ScriptedBackend gated = ScriptedBackend.recording(new LlmBackend() {
+            @Override
+            public CompletableFuture<Completion> completeAsync(CompletionRequest request) {
+                Completion answer = ScriptedBackend.reply(ScriptedBackend.output(
+                        ScriptedBackend.shown(request).stream().map(r -> Math.min(10, r.length())).toList()));
+                if (!holding.get()) {
+                    return CompletableFuture.completedFuture(answer);
+                }
+                CompletableFuture<Completion> call = new CompletableFuture<>();
+                answers.add(() -> call.complete(answer));
+                arrived.release();
+                return call;
+            }
+
+            @Override
+            public String modelName() {
+                return "gated";
+            }
+        });
+        VotingGrm voting = VotingGrm.builder(PointwiseGrm.builder(gated).build()).k(16).maxConcurrency(2)
+                .executor(Runnable::run).build();
 
         CompletableFuture<VoteResult> vote = voting.voteAsync(GrmRequest.of("q", "a", "bb"));
-        Thread.sleep(50);
+        assertThat(arrived.tryAcquire(2, 5, TimeUnit.SECONDS)).isTrue();
         vote.cancel(true);
-        Thread.sleep(700);
+        holding.set(false);
+        answers.forEach(Runnable::run);
 
-        assertThat(slow.calls().size()).isEqualTo(2);
+        assertThat(gated.calls().size()).isEqualTo(2);
         assertThat(voting.inFlight()).isZero();
         VoteResult next = voting.vote(GrmRequest.of("q", "a", "bb"));
         assertThat(next.validSamples()).isEqualTo(16);
@@ -301,10 +334,11 @@ class VotingGrmTest {
     @Test
     void at_the_deadline_unfinished_samples_fail_and_the_vote_uses_what_came_back() {
         AtomicInteger call = new AtomicInteger();
+        CountDownLatch unstick = new CountDownLatch(1);
         ScriptedBackend halfStuck = ScriptedBackend.answering(NO_LATENCY, request -> {
             if (call.getAndIncrement() % 2 == 1) {
                 try {
-                    Thread.sleep(2_000);
+                    unstick.await(10, TimeUnit.SECONDS); // stuck past the deadline, until the test ends
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -316,6 +350,7 @@ class VotingGrmTest {
                 .executor(Executors.newCachedThreadPool()).build();
 
         VoteResult result = voting.vote(GrmRequest.of("q", "a", "b"));
+        unstick.countDown();
 
         assertThat(result.samplesRun()).isEqualTo(4);
         assertThat(result.validSamples()).isEqualTo(2);
@@ -426,5 +461,34 @@ class VotingGrmTest {
                 .withMessageContaining("maxConcurrency");
         assertThatIllegalArgumentException().isThrownBy(() -> VotingGrm.builder(grm).deadline(Duration.ZERO))
                 .withMessageContaining("deadline must be positive");
+    }
+
+    @Test
+    void each_call_tells_the_backend_how_many_samples_share_its_prompt() {
+        ScriptedBackend judge = lengthJudge(NO_LATENCY);
+        PointwiseGrm grm = PointwiseGrm.builder(judge).build();
+
+        VotingGrm.builder(grm).k(5).shuffle(false).build().vote(GrmRequest.of("q", "a", "bb"));
+        VotingGrm.builder(grm).k(3).build().vote(GrmRequest.of("q", "a", "bb"));
+
+        assertThat(judge.calls()).extracting(CompletionRequest::n).containsExactly(5, 5, 5, 5, 5, 1, 1, 1);
+    }
+
+    @Test
+    void the_shared_prefix_share_comes_from_the_samples_prompt_sizes_and_matches_a_rendered_prompt() {
+        VotingGrm voting = VotingGrm.builder(PointwiseGrm.builder(lengthJudge(NO_LATENCY)).build()).k(4).build();
+        GrmRequest request = GrmRequest.of("q", "a", "bb", "ccc");
+
+        VoteResult result = voting.vote(request);
+
+        Judgement.PromptSize size = voting.grm().template().render(request, List.of(2, 0, 1),
+                voting.grm().scoreRange()).size();
+        assertThat(result.samples()).allSatisfy(sample -> assertThat(sample.promptSize()).contains(size));
+        assertThat(result.sharedPrefixShare()).isEqualTo(size.sharedShare());
+        // Samples without sizes (read back from a record) give the same share: the prompt is rendered once.
+        List<Judgement> bare = result.samples().stream().map(sample -> Judgement.scored(sample.principles(),
+                sample.critique(), sample.scores(), sample.rawOutput(), sample.order(), sample.usage(),
+                sample.latency())).toList();
+        assertThat(voting.revote(request, bare, 4).sharedPrefixShare()).isEqualTo(size.sharedShare());
     }
 }

@@ -18,4 +18,14 @@ public record Completion(String text, TokenUsage usage, FinishReason finishReaso
         Objects.requireNonNull(usage, "usage");
         Objects.requireNonNull(finishReason, "finishReason");
     }
+
+    /** Why the model stopped writing. */
+    public enum FinishReason {
+        /** It finished, or hit a stop sequence. */
+        STOP,
+        /** It ran into the output budget: the text is cut off. */
+        LENGTH,
+        /** Anything else the provider reported (content filter, tool call, unknown). */
+        OTHER
+    }
 }

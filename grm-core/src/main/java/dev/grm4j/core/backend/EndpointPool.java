@@ -1,5 +1,6 @@
 package dev.grm4j.core.backend;
 
+import dev.grm4j.core.Ticker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -9,7 +10,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongSupplier;
 
 /**
  * The servers behind one {@link OpenAiCompatibleBackend}: picks the endpoint for each call and sets aside
@@ -41,14 +41,14 @@ final class EndpointPool {
     private final Endpoint[] endpoints;
     private final long cooldownNanos;
     private final int failuresBeforeCooldown;
-    private final LongSupplier nanoTime;
+    private final Ticker ticker;
     private final AtomicInteger turn = new AtomicInteger();
 
-    EndpointPool(List<String> baseUrls, long cooldownNanos, int failuresBeforeCooldown, LongSupplier nanoTime) {
+    EndpointPool(List<String> baseUrls, long cooldownNanos, int failuresBeforeCooldown, Ticker ticker) {
         this.endpoints = baseUrls.stream().map(Endpoint::new).toArray(Endpoint[]::new);
         this.cooldownNanos = cooldownNanos;
         this.failuresBeforeCooldown = failuresBeforeCooldown;
-        this.nanoTime = nanoTime;
+        this.ticker = ticker;
     }
 
     /** Picks the endpoint for one call and counts the call in flight there; pair with {@link #release}. */
@@ -82,7 +82,7 @@ final class EndpointPool {
             }
             case FAILED -> {
                 endpoint.failures.incrementAndGet();
-                long now = nanoTime.getAsLong();
+                long now = ticker.read();
                 boolean newlySetAside = false;
                 synchronized (endpoint) {
                     endpoint.streak++;
@@ -135,7 +135,7 @@ final class EndpointPool {
         if (!anySetAside) {
             return leastLoaded;
         }
-        long now = nanoTime.getAsLong();
+        long now = ticker.read();
         Endpoint soonest = null;
         long soonestEnds = 0;
         for (int i = 0; i < n; i++) {
@@ -144,7 +144,7 @@ final class EndpointPool {
                 continue;
             }
             long ends = endpoint.cooldownEnds;
-            // nanoTime values are compared by difference: they may wrap.
+            // ticker values are compared by difference: they may wrap.
             if (now - ends >= 0 && endpoint.claimProbe(now, cooldownNanos)) {
                 return endpoint;
             }
@@ -167,7 +167,7 @@ final class EndpointPool {
         private volatile int streak;
         /** Set aside: cooling down, or cooled down and not yet answered a call since. */
         private volatile boolean setAside;
-        /** When the current cooldown ends, in nanoTime; meaningful while set aside. */
+        /** When the current cooldown ends, as a ticker value; meaningful while set aside. */
         private volatile long cooldownEnds;
 
         private Endpoint(String baseUrl) {

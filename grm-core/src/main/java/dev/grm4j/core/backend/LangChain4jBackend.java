@@ -1,5 +1,6 @@
 package dev.grm4j.core.backend;
 
+import dev.grm4j.core.backend.Completion.FinishReason;
 import dev.grm4j.core.Message;
 import dev.grm4j.core.SamplingOptions;
 import dev.grm4j.core.TokenUsage;
@@ -55,8 +56,9 @@ import java.util.function.Function;
  * Configure the {@code ChatModel} without retries of its own ({@code maxRetries(0)}) when a voting
  * model retries above it, or the two multiply.
  *
- * <p>Thread-safe when the wrapped model is (langchain4j's provider models are). The async form
- * runs the blocking call on the executor given to the builder; by default, on one pool shared by
+ * <p>Thread-safe when the wrapped model is (langchain4j's provider models are). Every call, the
+ * blocking {@link #complete} too (it waits for {@link #completeAsync}), runs the model's blocking
+ * {@code chat} on the executor given to the builder; by default, on one pool shared by
  * all adapters of 64 daemon threads with an unbounded queue, so at most 64 calls run at once and
  * the rest wait. A call cancelled before it starts is never sent.
  */
@@ -97,8 +99,8 @@ public final class LangChain4jBackend implements LlmBackend {
                 .build();
     }
 
-    @Override
-    public Completion complete(CompletionRequest request) {
+    /** The blocking langchain4j call behind {@link #completeAsync}; runs on the executor's thread. */
+    private Completion call(CompletionRequest request) {
         ChatRequest chatRequest = ChatRequest.builder()
                 .messages(request.messages().stream().map(LangChain4jBackend::toChatMessage).toList())
                 .parameters(parameters.apply(request.sampling()))
@@ -126,7 +128,7 @@ public final class LangChain4jBackend implements LlmBackend {
                 return;
             }
             try {
-                future.complete(complete(request));
+                future.complete(call(request));
             } catch (Throwable e) {
                 future.completeExceptionally(e);
             }

@@ -1,47 +1,41 @@
 package dev.grm4j.core.backend;
 
+import dev.grm4j.core.internal.Futures;
+
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 
 /**
- * One LLM the judge can call. Implementations must be thread-safe: a voting model calls one backend
+ * One LLM the judge can call. Implementations write one method, {@link #completeAsync}; the blocking
+ * {@link #complete} joins it. Implementations must be thread-safe: a voting model calls one backend
  * from many threads at once.
  *
- * <p>A failed call throws (or completes exceptionally with) a {@link BackendException}; an answer cut
- * off by the output budget is <em>not</em> a failure here: it comes back with
- * {@link FinishReason#LENGTH} and the judge decides what it is worth.
+ * <p>A failed call completes exceptionally with a {@link BackendException}; an answer cut off by the
+ * output budget is <em>not</em> a failure here: it comes back with {@link Completion.FinishReason#LENGTH}
+ * and the judge decides what it is worth.
  */
 public interface LlmBackend {
 
     /**
-     * Calls the model and blocks until it answers. By default this waits for {@link #completeAsync}:
-     * the one place where a blocking call joins and unwraps, so that every backend fails the same way.
-     * A backend that calls a blocking client anyway may override it.
+     * Calls the model and blocks until it answers: {@link #completeAsync}, joined in the one place
+     * where every SPI's blocking form unwraps ({@code core.internal.Futures.join}), so that every
+     * backend fails the same way.
      *
      * @throws BackendException when the call fails, the same exception the async future fails with; when
-     *                          the thread is interrupted, a non-retriable one, the call is cancelled and
-     *                          the interrupt flag is kept
+     *                          the thread is interrupted, a non-retriable one: the call is cancelled and
+     *                          the interrupt flag is kept (a retry loop must not retry an interrupt)
      */
     default Completion complete(CompletionRequest request) {
-        CompletableFuture<Completion> call = completeAsync(request);
         try {
-            return call.get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException failure) {
-                throw failure;
+            return Futures.join(completeAsync(request), "call to " + modelName());
+        } catch (CancellationException e) {
+            if (!Thread.currentThread().isInterrupted()) {
+                throw e;
             }
-            if (e.getCause() instanceof Error error) {
-                throw error;
-            }
-            throw new BackendException("call to " + modelName() + " failed: " + Failures.describe(e.getCause()),
-                    e.getCause(), false, OptionalInt.empty(), Optional.empty());
-        } catch (InterruptedException e) {
-            call.cancel(true);
-            Thread.currentThread().interrupt();
-            throw new BackendException("interrupted while waiting for " + modelName(), e, false, OptionalInt.empty(),
-                    Optional.empty());
+            throw new BackendException("interrupted while waiting for " + modelName(), e.getCause(), false,
+                    OptionalInt.empty(), Optional.empty());
         }
     }
 

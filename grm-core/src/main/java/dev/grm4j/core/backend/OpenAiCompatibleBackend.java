@@ -1,5 +1,6 @@
 package dev.grm4j.core.backend;
 
+import dev.grm4j.core.Ticker;
 import com.fasterxml.jackson.core.JsonProcessingException;
 
 import java.net.URI;
@@ -27,7 +28,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
-import java.util.function.LongSupplier;
 
 /**
  * An {@link LlmBackend} for servers that speak OpenAI's chat completions API: vLLM, SGLang, the llama.cpp
@@ -84,18 +84,30 @@ public final class OpenAiCompatibleBackend implements LlmBackend {
     private final HttpClient http;
     private final EndpointPool pool;
 
-    private OpenAiCompatibleBackend(Builder builder) {
-        this.modelName = builder.modelName;
-        this.baseUrls = builder.baseUrls;
-        this.apiKey = builder.apiKey;
-        this.authorization = builder.apiKey == null ? null : "Bearer " + builder.apiKey;
-        this.callTimeout = builder.callTimeout;
-        this.callTimeoutNanos = builder.callTimeout.toNanos();
-        this.extraBody = builder.extraBody;
-        this.http = builder.httpClient != null ? builder.httpClient : defaultClient(builder.connectTimeout);
+    private OpenAiCompatibleBackend(Settings settings) {
+        this.modelName = settings.modelName();
+        this.baseUrls = settings.baseUrls();
+        this.apiKey = settings.apiKey();
+        this.authorization = settings.apiKey() == null ? null : "Bearer " + settings.apiKey();
+        this.callTimeout = settings.callTimeout();
+        this.callTimeoutNanos = settings.callTimeout().toNanos();
+        this.extraBody = settings.extraBody();
+        this.http = settings.httpClient() != null ? settings.httpClient() : defaultClient(settings.connectTimeout());
         this.connectTimeout = http.connectTimeout().orElse(null);
-        this.pool = new EndpointPool(builder.baseUrls, builder.cooldown.toNanos(), builder.failuresBeforeCooldown,
-                builder.nanoTime);
+        this.pool = new EndpointPool(settings.baseUrls(), settings.cooldown().toNanos(),
+                settings.failuresBeforeCooldown(), settings.ticker());
+    }
+
+    /**
+     * What {@link Builder#build()} hands over: a copy of its settings, so that the backend never reads
+     * the builder, which its caller may go on changing.
+     *
+     * @param apiKey     null without one
+     * @param httpClient null for the default client
+     */
+    private record Settings(String modelName, List<String> baseUrls, String apiKey, Duration callTimeout,
+                            Duration connectTimeout, HttpClient httpClient, Duration cooldown,
+                            int failuresBeforeCooldown, Map<String, String> extraBody, Ticker ticker) {
     }
 
     /** A builder; {@link Builder#baseUrl(String)} and {@link Builder#modelName(String)} are required. */
@@ -359,7 +371,7 @@ public final class OpenAiCompatibleBackend implements LlmBackend {
         private Duration cooldown = Duration.ofSeconds(30);
         private int failuresBeforeCooldown = 3;
         private Map<String, String> extraBody = Map.of();
-        private LongSupplier nanoTime = System::nanoTime;
+        private Ticker ticker = Ticker.system();
 
         private Builder() {
         }
@@ -532,9 +544,9 @@ public final class OpenAiCompatibleBackend implements LlmBackend {
             return this;
         }
 
-        /** The clock for cooldowns, in nanoseconds like {@link System#nanoTime()}; a seam for tests. */
-        Builder nanoTime(LongSupplier nanoTime) {
-            this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+        /** The ticker for cooldowns, {@link Ticker#system()} by default; a seam for tests. */
+        Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
             return this;
         }
 
@@ -555,7 +567,8 @@ public final class OpenAiCompatibleBackend implements LlmBackend {
                 throw new IllegalStateException(
                         "connectTimeout applies to the default client only: set it on the given httpClient");
             }
-            return new OpenAiCompatibleBackend(this);
+            return new OpenAiCompatibleBackend(new Settings(modelName, List.copyOf(baseUrls), apiKey, callTimeout,
+                    connectTimeout, httpClient, cooldown, failuresBeforeCooldown, extraBody, ticker));
         }
 
         private static Duration checkPositive(Duration value, String name) {

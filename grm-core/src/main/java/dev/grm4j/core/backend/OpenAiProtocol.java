@@ -1,5 +1,6 @@
 package dev.grm4j.core.backend;
 
+import dev.grm4j.core.backend.Completion.FinishReason;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -184,7 +184,7 @@ public final class PromptTemplate {
     }
 
     private static String principles(List<Principle> principles) {
-        List<Principle> shares = Weights.normalized(principles);
+        List<Principle> shares = Weights.normalized(principles, Principle::weight, Principle::withWeight);
         return IntStream.range(0, shares.size())
                 .mapToObj(i -> (i + 1) + ". " + shares.get(i).text() + " (" + percent(shares.get(i).weight()) + ")")
                 .collect(Collectors.joining("\n"));

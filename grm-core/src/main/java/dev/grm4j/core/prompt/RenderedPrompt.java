@@ -1,5 +1,6 @@
 package dev.grm4j.core.prompt;
 
+import dev.grm4j.core.Judgement;
 import dev.grm4j.core.Message;
 
 import java.util.List;
@@ -29,5 +30,10 @@ public record RenderedPrompt(List<Message> messages, List<Integer> order, String
     /** Total characters over all messages. */
     public int totalChars() {
         return messages.stream().mapToInt(message -> message.content().length()).sum();
+    }
+
+    /** The sizes a judgement of this prompt carries. */
+    public Judgement.PromptSize size() {
+        return new Judgement.PromptSize(sharedPrefixChars, totalChars());
     }
 }

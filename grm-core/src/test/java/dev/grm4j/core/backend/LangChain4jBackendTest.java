@@ -1,5 +1,6 @@
 package dev.grm4j.core.backend;
 
+import dev.grm4j.core.backend.Completion.FinishReason;
 import dev.grm4j.core.Message;
 import dev.grm4j.core.SamplingOptions;
 import dev.grm4j.core.TokenUsage;

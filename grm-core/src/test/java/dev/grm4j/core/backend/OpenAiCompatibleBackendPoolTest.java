@@ -43,7 +43,7 @@ class OpenAiCompatibleBackendPoolTest {
     private OpenAiCompatibleBackend pool(String... baseUrls) {
         return OpenAiCompatibleBackend.builder().baseUrls(List.of(baseUrls)).modelName("simulated-judge")
                 .connectTimeout(Duration.ofSeconds(2)).callTimeout(Duration.ofSeconds(10))
-                .cooldown(COOLDOWN).failuresBeforeCooldown(3).nanoTime(clock::get).build();
+                .cooldown(COOLDOWN).failuresBeforeCooldown(3).ticker(clock::get).build();
     }
 
     /** Sends one call and waits; true if it was answered. */

@@ -1,5 +1,6 @@
 package dev.grm4j.core.backend;
 
+import dev.grm4j.core.backend.Completion.FinishReason;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

@@ -9,7 +9,7 @@ import dev.grm4j.core.SamplingOptions;
 import dev.grm4j.core.ScoreRange;
 import dev.grm4j.core.TokenUsage;
 import dev.grm4j.core.backend.Completion;
-import dev.grm4j.core.backend.FinishReason;
+import dev.grm4j.core.backend.Completion.FinishReason;
 import dev.grm4j.core.testing.ScriptedBackend;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;

@@ -4,7 +4,7 @@ import dev.grm4j.core.Message;
 import dev.grm4j.core.TokenUsage;
 import dev.grm4j.core.backend.Completion;
 import dev.grm4j.core.backend.CompletionRequest;
-import dev.grm4j.core.backend.FinishReason;
+import dev.grm4j.core.backend.Completion.FinishReason;
 import dev.grm4j.core.backend.LlmBackend;
 import dev.grm4j.core.internal.Fences;
 
@@ -33,8 +33,8 @@ import java.util.function.IntUnaryOperator;
  * caller's thread: {@code completeAsync} returns a completed future, and an exception of the script
  * comes back as a failed one. Made with a latency ({@link #answering(Duration, Function)}, even
  * {@link Duration#ZERO}), {@code completeAsync} answers on a timer thread after the latency, holding no
- * thread while it waits, as a real HTTP backend does; the blocking {@code complete} sleeps the latency
- * in the caller's thread. Either way {@code complete} throws the script's exception as it is.
+ * thread while it waits, as a real HTTP backend does. The blocking {@code complete} is the SPI's
+ * default: it waits for {@code completeAsync} and throws the script's exception as it is.
  *
  * <p>{@link #recording(LlmBackend)} instead passes every call on to a real backend and records it.
  *
@@ -113,8 +113,7 @@ public final class ScriptedBackend implements LlmBackend {
     }
 
     /**
-     * Passes every call on to {@code delegate}, blocking calls to its {@code complete} and async ones to
-     * its {@code completeAsync}, and records them: counts what a client sends (retries included) even
+     * Passes every call on to {@code delegate}'s {@code completeAsync} and records it: counts what a client sends (retries included) even
      * when the call never reaches a server. Reports the delegate's model name.
      */
     public static ScriptedBackend recording(LlmBackend delegate) {
@@ -136,22 +135,6 @@ public final class ScriptedBackend implements LlmBackend {
     }
 
     @Override
-    public Completion complete(CompletionRequest request) {
-        record(request);
-        try {
-            if (latency != null && !latency.isZero()) {
-                TimeUnit.NANOSECONDS.sleep(latency.toNanos());
-            }
-            return script.apply(request);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting out the scripted latency", e);
-        } finally {
-            inFlight.decrementAndGet();
-        }
-    }
-
-    @Override
     public CompletableFuture<Completion> completeAsync(CompletionRequest request) {
         if (delegate != null) {
             record(request);
@@ -160,14 +143,16 @@ public final class ScriptedBackend implements LlmBackend {
             future.whenComplete((completion, failure) -> inFlight.decrementAndGet());
             return future;
         }
+        record(request);
         if (latency == null) {
             try {
-                return CompletableFuture.completedFuture(complete(request));
+                return CompletableFuture.completedFuture(script.apply(request));
             } catch (RuntimeException e) {
                 return CompletableFuture.failedFuture(e);
+            } finally {
+                inFlight.decrementAndGet();
             }
         }
-        record(request);
         CompletableFuture<Completion> future = new CompletableFuture<>();
         CompletableFuture.delayedExecutor(latency.toNanos(), TimeUnit.NANOSECONDS).execute(() -> {
             // The wait is over: the call no longer holds a slot, whatever the script does next.
@@ -286,9 +271,14 @@ public final class ScriptedBackend implements LlmBackend {
         return text.append("\nScores: \\boxed{").append(box).append('}').toString();
     }
 
-    /** The fenced responses of a call, in presentation order; empty for a principle-generation call. */
+    /**
+     * The responses a call shows, in presentation order; empty for a principle-generation call. Read
+     * from the call's output spec; only a raw prompt without one (as the HTTP path delivers it) is
+     * searched for fences.
+     */
     public static List<String> shown(CompletionRequest call) {
-        return Fences.extract(userText(call));
+        return call.output().map(CompletionRequest.OutputSpec::responses)
+                .orElseGet(() -> Fences.extract(userText(call)));
     }
 
     /** Whether a call's prompt fences responses: a judge call, not a principle-generation call. */

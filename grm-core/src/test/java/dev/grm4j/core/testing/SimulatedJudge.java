@@ -7,7 +7,7 @@ import dev.grm4j.core.TokenUsage;
 import dev.grm4j.core.backend.BackendException;
 import dev.grm4j.core.backend.Completion;
 import dev.grm4j.core.backend.CompletionRequest;
-import dev.grm4j.core.backend.FinishReason;
+import dev.grm4j.core.backend.Completion.FinishReason;
 import dev.grm4j.core.backend.LlmBackend;
 import dev.grm4j.core.internal.Fences;
 
@@ -38,8 +38,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *         .build();
  * }</pre>
  *
- * <p><b>How one sample is scored.</b> The judge finds the presented responses with
- * {@link Fences#extract(String)} over all message contents, then, for two or more responses:
+ * <p><b>How one sample is scored.</b> The judge reads the presented responses from the call's output
+ * spec (a raw prompt without one, as the HTTP path delivers it, is searched for fences with
+ * {@link Fences#extract(String)} over all message contents), then, for two or more responses:
  * <ol>
  *   <li>with probability {@code positionBias} the response at position 1 gets the strict top score,
  *       whatever it is;</li>
@@ -143,28 +144,6 @@ public final class SimulatedJudge implements LlmBackend {
     }
 
     /**
-     * Answers the prompt after sleeping for the configured latency on the calling thread.
-     *
-     * @throws NullPointerException if {@code request} is null
-     * @throws BackendException     (not retriable) if the prompt has no fenced responses, or if the thread
-     *                              is interrupted while it waits; the interrupt flag is then kept
-     */
-    @Override
-    public Completion complete(CompletionRequest request) {
-        Completion completion = answer(request);
-        if (!latency.isZero()) {
-            try {
-                TimeUnit.NANOSECONDS.sleep(latency.toNanos());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new BackendException("interrupted while simulating latency of " + latency, e, false,
-                        OptionalInt.empty(), Optional.empty());
-            }
-        }
-        return completion;
-    }
-
-    /**
      * Answers the prompt without holding any thread while the latency passes: the answer is computed on
      * the calling thread (it takes microseconds), and the future completes after the latency on a
      * shared daemon timer thread. Dependent stages added with the non-async methods run on that timer
@@ -218,14 +197,20 @@ public final class SimulatedJudge implements LlmBackend {
                 + ", seed=" + seed + ", scoreRange=" + range + ", groundTruth=" + groundTruth + "]";
     }
 
-    /** The answer to one call, without the latency. */
-    private Completion answer(CompletionRequest request) {
-        Objects.requireNonNull(request, "request");
+    /** A raw prompt's responses (the HTTP path has no output spec): the fences over all messages. */
+    private static List<String> fenced(CompletionRequest request) {
         StringBuilder prompt = new StringBuilder();
         for (Message message : request.messages()) {
             prompt.append(message.content()).append("\n\n");
         }
-        List<String> presented = Fences.extract(prompt.toString());
+        return Fences.extract(prompt.toString());
+    }
+
+    /** The answer to one call, without the latency. */
+    private Completion answer(CompletionRequest request) {
+        Objects.requireNonNull(request, "request");
+        List<String> presented = request.output().map(CompletionRequest.OutputSpec::responses)
+                .orElseGet(() -> fenced(request));
         if (presented.isEmpty()) {
             throw new BackendException("prompt has no fenced responses", null, false,
                     OptionalInt.empty(), Optional.empty());

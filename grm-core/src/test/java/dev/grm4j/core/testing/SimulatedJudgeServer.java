@@ -11,7 +11,7 @@ import dev.grm4j.core.SamplingOptions;
 import dev.grm4j.core.backend.BackendException;
 import dev.grm4j.core.backend.Completion;
 import dev.grm4j.core.backend.CompletionRequest;
-import dev.grm4j.core.backend.FinishReason;
+import dev.grm4j.core.backend.Completion.FinishReason;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

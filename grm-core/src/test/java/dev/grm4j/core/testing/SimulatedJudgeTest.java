@@ -6,7 +6,7 @@ import dev.grm4j.core.ScoreRange;
 import dev.grm4j.core.backend.BackendException;
 import dev.grm4j.core.backend.Completion;
 import dev.grm4j.core.backend.CompletionRequest;
-import dev.grm4j.core.backend.FinishReason;
+import dev.grm4j.core.backend.Completion.FinishReason;
 import dev.grm4j.core.parse.GrmOutputParser;
 import dev.grm4j.core.parse.ParseResult;
 import dev.grm4j.core.internal.Fences;

@@ -4,7 +4,7 @@ import dev.grm4j.core.Message;
 import dev.grm4j.core.TokenUsage;
 import dev.grm4j.core.backend.Completion;
 import dev.grm4j.core.backend.CompletionRequest;
-import dev.grm4j.core.backend.FinishReason;
+import dev.grm4j.core.backend.Completion.FinishReason;
 import dev.grm4j.core.backend.LlmBackend;
 import dev.grm4j.core.internal.Fences;
 import dev.grm4j.core.testing.GroundTruth;

@@ -8,14 +8,12 @@ import de.kherud.llama.ModelParameters;
 import de.kherud.llama.Pair;
 import dev.grm4j.core.Message;
 import dev.grm4j.core.SamplingOptions;
-import dev.grm4j.core.ScoreRange;
 import dev.grm4j.core.TokenUsage;
 import dev.grm4j.core.backend.BackendException;
 import dev.grm4j.core.backend.Completion;
 import dev.grm4j.core.backend.CompletionRequest;
-import dev.grm4j.core.backend.FinishReason;
+import dev.grm4j.core.backend.Completion.FinishReason;
 import dev.grm4j.core.backend.LlmBackend;
-import dev.grm4j.core.internal.Fences;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,18 +43,19 @@ import java.util.function.Supplier;
  * <p><b>The prompt.</b> The messages are rendered with the model's own chat template (from its GGUF
  * file), and the rendered text is what the engine completes.
  *
- * <p><b>The grammar.</b> When the last user message fences N candidate responses (a GRM prompt, see
- * {@link Fences}), the output is constrained by a GBNF grammar to the GRM layout with exactly N integer
- * scores in the configured range: criteria lines, one analysis line per response, then
+ * <p><b>The grammar.</b> When the call carries an output spec ({@link CompletionRequest#output()}, set by
+ * the judge for a GRM prompt), the output is constrained by a GBNF grammar to the GRM layout with exactly
+ * as many integer scores as the spec has responses, in the spec's score range: criteria lines, one analysis line per response, then
  * {@code Scores: \boxed{s1, ..., sN}}. Every free-text run is bounded, and the bounds are fitted to the
  * call's output budget (at one character per token), so even a small model finishes within the budget
  * with an answer the parser accepts. Where the vocabulary spells common non-ASCII characters with
- * several (byte) tokens, the free text is limited to printable ASCII so that the bound holds. A prompt
- * without fences is completed without a grammar.
+ * several (byte) tokens, the free text is limited to printable ASCII so that the bound holds. A call
+ * without an output spec (principle generation, meta judging) is completed without a grammar.
  *
  * <p><b>Sampling.</b> Temperature (0 = greedy), seed and stop sequences are passed to the engine, and the
  * output budget becomes its token limit, cut to what the context leaves after the prompt. An answer
- * stopped by the limit comes back with {@link FinishReason#LENGTH}. Token usage is counted with the
+ * stopped by the limit comes back with {@link FinishReason#LENGTH}. A score range of more than
+ * 1000 levels fails the call: the grammar would be an alternation of thousands of literals. Token usage is counted with the
  * model's tokenizer: the prompt exactly (without the BOS token), the output as the pieces the engine
  * streamed (the end-of-text token included; a character made of several byte tokens is one piece).
  *
@@ -82,7 +81,6 @@ public final class LlamaCppBackend implements LlmBackend, AutoCloseable {
     private final LlamaModel model;
     private final String modelName;
     private final int contextSize;
-    private final ScoreRange scoreRange;
     private final boolean constrain;
     private final int maxCriteria;
     private final int criterionChars;
@@ -96,7 +94,6 @@ public final class LlamaCppBackend implements LlmBackend, AutoCloseable {
         this.model = model;
         this.modelName = builder.modelName;
         this.contextSize = builder.contextSize;
-        this.scoreRange = builder.scoreRange;
         this.constrain = builder.constrain;
         this.maxCriteria = builder.maxCriteria;
         this.criterionChars = builder.criterionChars;
@@ -115,22 +112,10 @@ public final class LlamaCppBackend implements LlmBackend, AutoCloseable {
     }
 
     /**
-     * Renders the messages with the model's chat template and completes them under the GRM grammar.
-     * Blocks while other calls run (calls are serialized).
-     *
-     * @throws BackendException if the backend is closed, the prompt does not fit the context, or the
-     *                          engine fails; none of these is retriable
-     */
-    @Override
-    public Completion complete(CompletionRequest request) {
-        Objects.requireNonNull(request, "request");
-        return run(request, () -> false);
-    }
-
-    /**
-     * Queues the call on this backend's one daemon thread. The future fails with a
-     * {@link BackendException} as {@link #complete} would throw it, and when the backend is closed
-     * before the call ran.
+     * Renders the messages with the model's chat template and queues their completion (under the GRM
+     * grammar, for a call with an output spec) on this backend's one daemon thread; calls run one at a
+     * time. The future fails with a {@link BackendException}, never retriable, if the backend is closed
+     * before the call ran, the prompt does not fit the context, or the engine fails.
      */
     @Override
     public CompletableFuture<Completion> completeAsync(CompletionRequest request) {
@@ -154,11 +139,6 @@ public final class LlamaCppBackend implements LlmBackend, AutoCloseable {
     @Override
     public String modelName() {
         return modelName;
-    }
-
-    /** The scores the grammar allows. */
-    public ScoreRange scoreRange() {
-        return scoreRange;
     }
 
     /**
@@ -238,7 +218,7 @@ public final class LlamaCppBackend implements LlmBackend, AutoCloseable {
         if (!sampling.stop().isEmpty()) {
             parameters.setStopStrings(sampling.stop().toArray(String[]::new));
         }
-        GrmGrammar grammar = grammarFor(request.messages(), limit);
+        GrmGrammar grammar = grammarFor(request, limit);
         if (grammar != null) {
             parameters.setGrammar(grammar.gbnf());
         }
@@ -278,21 +258,18 @@ public final class LlamaCppBackend implements LlmBackend, AutoCloseable {
         return !stops && model.encode(answer).length >= limit ? FinishReason.LENGTH : FinishReason.STOP;
     }
 
-    /** The grammar for a GRM prompt, fitted to the budget, or null when the prompt fences no responses. */
-    private GrmGrammar grammarFor(List<Message> messages, int limit) {
-        if (!constrain) {
+    /** The grammar for a GRM call, fitted to the budget, from its output spec; null for a free-text call. */
+    private GrmGrammar grammarFor(CompletionRequest request, int limit) {
+        if (!constrain || request.output().isEmpty()) {
             return null;
         }
-        for (int i = messages.size() - 1; i >= 0; i--) {
-            Message message = messages.get(i);
-            if (message.role() == Message.Role.USER) {
-                int n = Fences.extract(message.content()).size();
-                return n == 0 ? null
-                        : GrmGrammar.fitted(n, scoreRange, maxCriteria, criterionChars, analysisChars, asciiText,
-                        limit);
-            }
+        CompletionRequest.OutputSpec spec = request.output().get();
+        if (spec.range().levels() > GrmGrammar.MAX_LEVELS) {
+            throw new BackendException("score range " + spec.range() + " has more than " + GrmGrammar.MAX_LEVELS
+                    + " levels: too many for a grammar", null, false, OptionalInt.empty(), Optional.empty());
         }
-        return null;
+        return GrmGrammar.fitted(spec.size(), spec.range(), maxCriteria, criterionChars, analysisChars, asciiText,
+                limit);
     }
 
     /**
@@ -352,7 +329,6 @@ public final class LlamaCppBackend implements LlmBackend, AutoCloseable {
         private String modelName;
         private int contextSize = DEFAULT_CONTEXT_SIZE;
         private int threads;
-        private ScoreRange scoreRange = ScoreRange.DEFAULT;
         private boolean constrain = true;
         private int maxCriteria = DEFAULT_MAX_CRITERIA;
         private int criterionChars = DEFAULT_CRITERION_CHARS;
@@ -390,17 +366,6 @@ public final class LlamaCppBackend implements LlmBackend, AutoCloseable {
                 throw new IllegalArgumentException("threads must be >= 1, was " + threads);
             }
             this.threads = threads;
-            return this;
-        }
-
-        /** The scores the grammar allows; 1..10 by default. Use the judge's range. */
-        public Builder scoreRange(ScoreRange scoreRange) {
-            Objects.requireNonNull(scoreRange, "scoreRange");
-            if (scoreRange.levels() > GrmGrammar.MAX_LEVELS) {
-                throw new IllegalArgumentException("scoreRange must have at most " + GrmGrammar.MAX_LEVELS
-                        + " levels, was " + scoreRange);
-            }
-            this.scoreRange = scoreRange;
             return this;
         }
 

@@ -1,5 +1,6 @@
 package dev.grm4j.examples.llama;
 
+import dev.grm4j.core.Ticker;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -27,7 +28,6 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.function.LongSupplier;
 
 /**
  * A directory of GGUF models, filled on first use by downloading them.
@@ -56,14 +56,14 @@ public final class ModelStore {
     private final Duration connectTimeout;
     private final int attempts;
     private final PrintWriter progress;
-    private final LongSupplier nanoTime;
+    private final Ticker ticker;
 
     private ModelStore(Builder builder) {
         this.directory = builder.directory;
         this.connectTimeout = builder.connectTimeout;
         this.attempts = builder.attempts;
         this.progress = builder.progress;
-        this.nanoTime = builder.nanoTime;
+        this.ticker = builder.ticker;
         this.http = HttpClient.newBuilder()
                 .connectTimeout(connectTimeout)
                 .followRedirects(HttpClient.Redirect.NEVER)
@@ -190,7 +190,7 @@ public final class ModelStore {
                         + "; check the model's address", null, false);
             }
             Progress bar = new Progress(progress, part.getFileName().toString().replaceFirst("\\.part$", ""),
-                    start, total, nanoTime);
+                    start, total, ticker);
             try (OutputStream out = start == 0
                     ? Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                     StandardOpenOption.WRITE)
@@ -392,24 +392,24 @@ public final class ModelStore {
         private final String name;
         private final long start;
         private final OptionalLong total;
-        private final LongSupplier nanoTime;
+        private final Ticker ticker;
         private final long startedAt;
         private long drawnAt = Long.MIN_VALUE;
 
-        Progress(PrintWriter out, String name, long start, OptionalLong total, LongSupplier nanoTime) {
+        Progress(PrintWriter out, String name, long start, OptionalLong total, Ticker ticker) {
             this.out = out;
             this.name = name;
             this.start = start;
             this.total = total;
-            this.nanoTime = nanoTime;
-            this.startedAt = nanoTime.getAsLong();
+            this.ticker = ticker;
+            this.startedAt = ticker.read();
         }
 
         void update(long done) {
             if (out == null) {
                 return;
             }
-            long now = nanoTime.getAsLong();
+            long now = ticker.read();
             if (drawnAt != Long.MIN_VALUE && now - drawnAt < REDRAW_NANOS) {
                 return;
             }
@@ -421,7 +421,7 @@ public final class ModelStore {
             if (out == null) {
                 return;
             }
-            draw(done, nanoTime.getAsLong());
+            draw(done, ticker.read());
             out.println(complete ? "" : "  (interrupted)");
             out.flush();
         }
@@ -459,7 +459,7 @@ public final class ModelStore {
         private Duration connectTimeout = Duration.ofSeconds(10);
         private int attempts = 3;
         private PrintWriter progress;
-        private LongSupplier nanoTime = System::nanoTime;
+        private Ticker ticker = Ticker.system();
 
         private Builder() {
         }
@@ -499,8 +499,8 @@ public final class ModelStore {
         }
 
         /** The ticker that times the progress bar's redraws and rate. */
-        Builder ticker(LongSupplier nanoTime) {
-            this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+        Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
             return this;
         }
 

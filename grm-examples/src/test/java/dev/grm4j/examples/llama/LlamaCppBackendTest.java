@@ -10,7 +10,7 @@ import dev.grm4j.core.ScoreRange;
 import dev.grm4j.core.backend.BackendException;
 import dev.grm4j.core.backend.Completion;
 import dev.grm4j.core.backend.CompletionRequest;
-import dev.grm4j.core.backend.FinishReason;
+import dev.grm4j.core.backend.Completion.FinishReason;
 import dev.grm4j.core.parse.GrmOutputParser;
 import dev.grm4j.core.parse.ParseResult;
 import dev.grm4j.core.prompt.PromptTemplate;
@@ -27,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -94,9 +95,9 @@ class LlamaCppBackendTest {
     }
 
     @Test
-    void the_scores_stay_in_the_configured_range() throws IOException {
+    void the_scores_stay_in_the_range_the_call_asks_for() throws IOException {
         ScoreRange range = ScoreRange.of(-2, 2);
-        try (LlamaCppBackend narrow = LlamaCppBackend.builder(modelFile).scoreRange(range).build()) {
+        try (LlamaCppBackend narrow = LlamaCppBackend.builder(modelFile).build()) {
             for (long seed = 0; seed < 3; seed++) {
                 Completion completion = narrow.complete(grmRequest(3, range,
                         SamplingOptions.sampled(1.0).withSeed(seed).withMaxOutputTokens(BUDGET)));
@@ -258,12 +259,13 @@ class LlamaCppBackendTest {
         assertThat(LlamaCppBackend.engineSeed(1L << 32)).isEqualTo(1);
     }
 
-    /** The GRM prompt for n responses, rendered by the default template. */
+    /** The GRM call for n responses, as the judge makes it: the default template's prompt and its output spec. */
     static CompletionRequest grmRequest(int n, ScoreRange range, SamplingOptions sampling) {
         List<String> responses = IntStream.range(0, n).mapToObj(i -> "It is " + (4 + i) + ".").toList();
         GrmRequest request = GrmRequest.of("What is 2 + 2?", responses);
         List<Integer> order = IntStream.range(0, n).boxed().toList();
-        return new CompletionRequest(PromptTemplate.defaultTemplate().render(request, order, range).messages(), sampling);
+        return new CompletionRequest(PromptTemplate.defaultTemplate().render(request, order, range).messages(), sampling,
+                Optional.of(new CompletionRequest.OutputSpec(responses, range)), 1);
     }
 
     private static boolean parses(String text, int n) {

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.grm4j.core.PointwiseGrm;
 import dev.grm4j.core.TokenUsage;
 import dev.grm4j.core.backend.Completion;
-import dev.grm4j.core.backend.FinishReason;
+import dev.grm4j.core.backend.Completion.FinishReason;
 import dev.grm4j.core.backend.LlmBackend;
 import dev.grm4j.core.testing.ScriptedBackend;
 import dev.grm4j.voting.VotingGrm;
