@@ -172,23 +172,21 @@ public interface PrincipleStrategy {
      * @throws IllegalArgumentException naming the accepted forms, or the known presets
      */
     static PrincipleStrategy fromSpec(String spec, LlmBackend backend) {
-        Objects.requireNonNull(spec, "spec");
         Objects.requireNonNull(backend, "backend");
-        String trimmed = spec.strip();
-        String lower = trimmed.toLowerCase(Locale.ROOT);
-        if (lower.equals("self")) {
-            return selfGenerated();
-        }
-        if (lower.equals("once")) {
-            return generatedOnce(backend, DEFAULT_CACHE_SIZE);
-        }
-        if (lower.startsWith("preset:")) {
-            return preset(trimmed.substring("preset:".length()).strip());
-        }
-        if (lower.startsWith("file:")) {
-            return fromFile(Path.of(trimmed.substring("file:".length()).strip()));
-        }
-        throw new IllegalArgumentException("principle strategy must be self, once, preset:NAME or file:PATH, was '"
-                + spec + "'");
+        return Strategies.fromSpec(spec, () -> generatedOnce(backend, DEFAULT_CACHE_SIZE));
+    }
+
+    /**
+     * The strategy a configuration string names when no model is at hand: {@code self},
+     * {@code preset:NAME} or {@code file:PATH}. {@code once} needs a model to write the principles,
+     * so it is refused here with a message that says so; use {@link #fromSpec(String, LlmBackend)}.
+     *
+     * @throws IllegalArgumentException naming the accepted forms, or the known presets
+     */
+    static PrincipleStrategy fromSpec(String spec) {
+        return Strategies.fromSpec(spec, () -> {
+            throw new IllegalArgumentException("principle strategy 'once' generates principles with a model:"
+                    + " pass its backend to fromSpec(spec, backend)");
+        });
     }
 }

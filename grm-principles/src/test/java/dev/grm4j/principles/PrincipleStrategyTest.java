@@ -129,4 +129,20 @@ class PrincipleStrategyTest {
                 .hasMessageContaining("known presets are coding, general, math, safety, writing");
         assertThat(backend.calls()).isEmpty();
     }
+
+    @Test
+    void reads_a_spec_without_a_model_for_every_strategy_that_needs_none() throws IOException {
+        Path file = Files.writeString(dir.resolve("mine.txt"), "Correct (100%): right\n");
+
+        assertThat(PrincipleStrategy.fromSpec("self").name()).isEqualTo("self");
+        assertThat(PrincipleStrategy.fromSpec(" PRESET:math ").principles(REQUEST))
+                .isEqualTo(PrincipleStrategy.preset("math").principles(REQUEST));
+        assertThat(PrincipleStrategy.fromSpec("file:" + file).name()).isEqualTo("file:mine.txt");
+        assertThatThrownBy(() -> PrincipleStrategy.fromSpec("once"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("principle strategy 'once' generates principles with a model:"
+                        + " pass its backend to fromSpec(spec, backend)");
+        assertThatThrownBy(() -> PrincipleStrategy.fromSpec("twice"))
+                .hasMessage("principle strategy must be self, once, preset:NAME or file:PATH, was 'twice'");
+    }
 }
