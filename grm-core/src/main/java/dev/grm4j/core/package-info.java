@@ -6,4 +6,7 @@
  * <p>Entry point: {@link dev.grm4j.core.PointwiseGrm#builder(dev.grm4j.core.backend.LlmBackend)}.
  * Every type here is immutable and thread-safe unless its documentation says otherwise.
  */
+@NullMarked
 package dev.grm4j.core;
+
+import org.jspecify.annotations.NullMarked;

@@ -18,6 +18,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Asks an LLM, once per scored sample, whether the judgement is correct. The question shows the
@@ -151,7 +152,7 @@ final class LlmMetaJudge implements MetaRewardModel {
         return value;
     }
 
-    private static Double parse(String text) {
+    private static @Nullable Double parse(String text) {
         Matcher yesNo = YES_NO.matcher(text);
         if (yesNo.matches()) {
             return yesNo.group(1).equalsIgnoreCase("yes") ? 1.0 : 0.0;

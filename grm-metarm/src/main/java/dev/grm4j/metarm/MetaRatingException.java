@@ -4,6 +4,7 @@ import dev.grm4j.core.GrmException;
 
 import java.util.Optional;
 import java.util.OptionalInt;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A meta reward model could not rate the samples of a request: the remote server failed or answered
@@ -28,7 +29,8 @@ public class MetaRatingException extends GrmException {
      * @param answer     the raw answer (response body, model text), or null
      * @param statusCode the HTTP status, or -1
      */
-    public MetaRatingException(String message, Throwable cause, int sample, String answer, int statusCode) {
+    public MetaRatingException(String message, @Nullable Throwable cause, int sample, @Nullable String answer,
+                               int statusCode) {
         super(message, cause);
         this.sample = sample;
         this.answer = answer;

@@ -14,6 +14,7 @@ import dev.langchain4j.model.embedding.EmbeddingModel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /** The versioned JSON of a {@link LogisticMetaRm}. Doubles are written in their shortest exact form. */
 final class ModelFile {
@@ -200,7 +201,7 @@ final class ModelFile {
         }
     }
 
-    private static TrainingMetrics readTrained(JsonNode node) {
+    private static @Nullable TrainingMetrics readTrained(JsonNode node) {
         if (node == null || node.isNull()) {
             return null;
         }

@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 
 /** Fits the two stages of a {@link LogisticMetaRm} and measures them. */
 final class Training {
@@ -23,8 +24,8 @@ final class Training {
      * @param embeddings the embedding model, or null for a model without embeddings
      * @param features   the final model's features, or null for every known one
      */
-    record Settings(double l2, long seed, double holdout, ScoreRange scoreRange, EmbeddingModel embeddings,
-                    int maxIterations, List<String> features) {
+    record Settings(double l2, long seed, double holdout, ScoreRange scoreRange, @Nullable EmbeddingModel embeddings,
+                    int maxIterations, @Nullable List<String> features) {
         Settings {
             Objects.requireNonNull(scoreRange, "scoreRange");
             features = features == null ? null : List.copyOf(features);

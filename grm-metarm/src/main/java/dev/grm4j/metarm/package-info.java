@@ -19,4 +19,7 @@
  * {@link dev.grm4j.metarm.LogisticMetaRm.MetaRmFormatException} (a file could not be read), both
  * {@link dev.grm4j.core.GrmException}s.
  */
+@NullMarked
 package dev.grm4j.metarm;
+
+import org.jspecify.annotations.NullMarked;

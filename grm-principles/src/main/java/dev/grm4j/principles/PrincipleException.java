@@ -4,6 +4,7 @@ import dev.grm4j.core.GrmException;
 import dev.grm4j.core.Outcome;
 
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Principles could not be obtained: the principle call failed ({@link Outcome#BACKEND_ERROR}, with the
@@ -27,7 +28,7 @@ public class PrincipleException extends GrmException {
      * @param cause     the backend's exception, or null
      * @throws IllegalArgumentException if {@code outcome} is another outcome
      */
-    public PrincipleException(Outcome outcome, String reason, String rawOutput, Throwable cause) {
+    public PrincipleException(Outcome outcome, String reason, String rawOutput, @Nullable Throwable cause) {
         super(Objects.requireNonNull(reason, "reason"), cause);
         this.outcome = Objects.requireNonNull(outcome, "outcome");
         this.rawOutput = Objects.requireNonNull(rawOutput, "rawOutput");

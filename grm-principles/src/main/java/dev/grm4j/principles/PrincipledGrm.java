@@ -24,6 +24,7 @@ import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.stream.IntStream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link PointwiseGrm} that judges with the principles of a {@link PrincipleStrategy}: each judgement
@@ -197,7 +198,7 @@ public final class PrincipledGrm implements PointwiseGrm {
         return Judgement.backendError(cause, order, latency);
     }
 
-    private static BackendException backendCause(Throwable error) {
+    private static @Nullable BackendException backendCause(Throwable error) {
         for (Throwable cause = error; cause != null; cause = cause.getCause()) {
             if (cause instanceof BackendException backend) {
                 return backend;

@@ -11,4 +11,7 @@
  *   <li>{@link dev.grm4j.principles.RftSampler}: rejective fine-tuning data (Eq. 10, hinted sampling).</li>
  * </ul>
  */
+@NullMarked
 package dev.grm4j.principles;
+
+import org.jspecify.annotations.NullMarked;

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How a sample whose backend call failed with a retriable error (timeouts, connection errors, 429,
@@ -56,7 +57,7 @@ public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration max
      * @param uniform a draw in [0, 1) for the jitter
      * @return the wait before attempt {@code attempt + 1}, or empty to give up
      */
-    public Optional<Duration> retryWait(int attempt, Throwable failure, double uniform) {
+    public Optional<Duration> retryWait(int attempt, @Nullable Throwable failure, double uniform) {
         if (attempt >= maxAttempts) {
             return Optional.empty();
         }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The result of voting one request: every sample, and, when the quorum was met, the summed scores.
@@ -237,7 +238,8 @@ public final class VoteResult {
      */
     public record VoteRecord(String templateVersion, String model, double temperature, int maxOutputTokens,
                              long votingSeed, long requestSeed, int k, int quorum, boolean shuffle, String adaptive,
-                             String status, String failure, List<Integer> totals, Integer best, Boolean tieBroken,
+                             String status, @Nullable String failure, @Nullable List<Integer> totals,
+                             @Nullable Integer best, @Nullable Boolean tieBroken,
                              List<Sample> samples) {
 
         private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.INDENT_OUTPUT);
@@ -255,8 +257,8 @@ public final class VoteResult {
          * @param outputTokens completion tokens
          * @param latencyMs    wall time of the call
          */
-        public record Sample(int index, List<Integer> order, long samplingSeed, String outcome, String failure,
-                             List<Integer> scores, long inputTokens, long outputTokens, long latencyMs) {
+        public record Sample(int index, List<Integer> order, long samplingSeed, String outcome, @Nullable String failure,
+                             @Nullable List<Integer> scores, long inputTokens, long outputTokens, long latencyMs) {
         }
 
         /** One line of JSON. */

@@ -24,6 +24,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
 /** The voting model behind {@link VotingGrm}: one shared limiter, one {@link RequestVote} per request. */
 final class VotingEngine implements VotingGrm {
@@ -35,8 +36,8 @@ final class VotingEngine implements VotingGrm {
      * @param executor the builder's executor, or null for the shared default pool
      */
     record Settings(PointwiseGrm grm, int k, int quorum, long seed, SamplingOptions sampling, int maxConcurrency,
-                    RetryPolicy retry, Duration callTimeout, Duration deadline, boolean shuffle,
-                    AdaptiveStop adaptive, int wave, Executor executor, Ticker ticker) {
+                    RetryPolicy retry, Duration callTimeout, @Nullable Duration deadline, boolean shuffle,
+                    AdaptiveStop adaptive, int wave, @Nullable Executor executor, Ticker ticker) {
     }
 
     private final PointwiseGrm grm;
@@ -332,7 +333,7 @@ final class VotingEngine implements VotingGrm {
             }
         }
 
-        private Duration retryWait(Judgement sample, int attempt) {
+        private @Nullable Duration retryWait(Judgement sample, int attempt) {
             if (sample.outcome() != Outcome.BACKEND_ERROR) {
                 return null;
             }

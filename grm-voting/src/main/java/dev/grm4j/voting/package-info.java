@@ -6,4 +6,7 @@
  *
  * <p>Entry point: {@link dev.grm4j.voting.VotingGrm#builder(dev.grm4j.core.PointwiseGrm)}.
  */
+@NullMarked
 package dev.grm4j.voting;
+
+import org.jspecify.annotations.NullMarked;

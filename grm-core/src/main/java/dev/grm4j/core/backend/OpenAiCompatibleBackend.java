@@ -28,6 +28,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An {@link LlmBackend} for servers that speak OpenAI's chat completions API: vLLM, SGLang, the llama.cpp
@@ -105,8 +106,8 @@ public final class OpenAiCompatibleBackend implements LlmBackend {
      * @param apiKey     null without one
      * @param httpClient null for the default client
      */
-    private record Settings(String modelName, List<String> baseUrls, String apiKey, Duration callTimeout,
-                            Duration connectTimeout, HttpClient httpClient, Duration cooldown,
+    private record Settings(String modelName, List<String> baseUrls, @Nullable String apiKey, Duration callTimeout,
+                            Duration connectTimeout, @Nullable HttpClient httpClient, Duration cooldown,
                             int failuresBeforeCooldown, Map<String, String> extraBody, Ticker ticker) {
     }
 

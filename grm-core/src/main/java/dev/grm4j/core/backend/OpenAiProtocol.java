@@ -26,6 +26,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The OpenAI chat completions wire format: writes request bodies, reads answers, and turns HTTP and
@@ -267,7 +268,7 @@ final class OpenAiProtocol {
     }
 
     /** Text content, or the text parts joined; "" for null; null if it is something else. */
-    private static String content(JsonNode content) {
+    private static @Nullable String content(JsonNode content) {
         if (content.isTextual()) {
             return content.asText();
         }
@@ -306,7 +307,7 @@ final class OpenAiProtocol {
         return new String(body, 0, Math.min(body.length, 64 * 1024), StandardCharsets.UTF_8);
     }
 
-    private static String host(String url) {
+    private static @Nullable String host(String url) {
         try {
             return URI.create(url).getHost();
         } catch (IllegalArgumentException e) {

@@ -6,4 +6,7 @@
  * langchain4j {@code ChatModel} (Anthropic, Gemini, Ollama...); the simulated judge of the test fixtures
  * ({@code dev.grm4j.core.testing}, in grm-core's tests jar) implements it directly.
  */
+@NullMarked
 package dev.grm4j.core.backend;
+
+import org.jspecify.annotations.NullMarked;

@@ -5,6 +5,7 @@ import dev.grm4j.core.ScoreRange;
 
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads a GRM output in the paper's layout. Thread-safe and stateless.
@@ -117,7 +118,7 @@ public final class GrmOutputParser {
      * @throws IllegalArgumentException if {@code expectedScores < 1}, a caller's bug rather than a
      *                                  model's
      */
-    public ParseResult parse(String output, int expectedScores, boolean requirePrinciples) {
+    public ParseResult parse(@Nullable String output, int expectedScores, boolean requirePrinciples) {
         if (expectedScores < 1) {
             throw new IllegalArgumentException("expectedScores must be >= 1, was " + expectedScores);
         }
@@ -135,14 +136,14 @@ public final class GrmOutputParser {
      * @return the parsed output, or a failure that says why; never throws for any {@code output}
      * @throws IllegalArgumentException if {@code responses} is empty or holds null
      */
-    public ParseResult parse(String output, List<String> responses, boolean requirePrinciples) {
+    public ParseResult parse(@Nullable String output, List<String> responses, boolean requirePrinciples) {
         if (responses.isEmpty() || responses.stream().anyMatch(Objects::isNull)) {
             throw new IllegalArgumentException("responses must be non-empty and hold no null, were " + responses);
         }
         return parse(output, responses.size(), responses, requirePrinciples);
     }
 
-    private ParseResult parse(String output, int expectedScores, List<String> responses, boolean requirePrinciples) {
+    private ParseResult parse(@Nullable String output, int expectedScores, List<String> responses, boolean requirePrinciples) {
         if (output == null) {
             return new ParseResult.Failed("empty output (null)");
         }

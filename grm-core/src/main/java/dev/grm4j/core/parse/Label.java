@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A section label found at the start of a line: {@code Specific Criteria:}, {@code Analysis:},
@@ -66,7 +67,7 @@ record Label(Kind kind, int lineStart, int contentStart, boolean quoted) {
      * followed by a section number) and emphasis; list bullets, numbered items and quotes are never
      * labels, so that a principle named "Analysis" stays a principle and a quoted verdict stays a quote.
      */
-    private static Label read(String text, int lineStart, int lineEnd) {
+    private static @Nullable Label read(String text, int lineStart, int lineEnd) {
         int limit = Math.min(lineEnd, lineStart + MAX_LABEL_CHARS);
         int i = skipSpaces(text, lineStart, limit);
         if (i < limit && text.charAt(i) == '`') {
@@ -133,7 +134,7 @@ record Label(Kind kind, int lineStart, int contentStart, boolean quoted) {
         return restIsDecoration(text, i, lineEnd) ? new Label(kind, lineStart, lineEnd, quoted) : null;
     }
 
-    private static Kind classify(List<String> words) {
+    private static @Nullable Kind classify(List<String> words) {
         String last = words.get(words.size() - 1).toLowerCase(Locale.ROOT);
         if (words.size() == 1 && last.length() <= MAX_CJK_LABEL_CHARS) {
             Kind cjk = classifyCjk(last);

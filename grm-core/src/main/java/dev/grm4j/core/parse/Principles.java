@@ -4,6 +4,7 @@ import dev.grm4j.core.Principle;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** Reads the principles, and their weights, out of a criteria section. */
 final class Principles {
@@ -144,7 +145,7 @@ final class Principles {
      * a percentage ({@code 40%}); a decimal or fraction alone in brackets ({@code (0.4)}, {@code [1/3]}).
      * A bare integer in brackets is not a weight: "(1)" is more often a reference than a weight.
      */
-    static Double weight(String text) {
+    static @Nullable Double weight(String text) {
         for (int i = 0; i < text.length(); i++) {
             Double weight = weightAt(text, i);
             if (weight != null) {
@@ -154,7 +155,7 @@ final class Principles {
         return null;
     }
 
-    private static Double weightAt(String text, int i) {
+    private static @Nullable Double weightAt(String text, int i) {
         char c = text.charAt(i);
         if ((c == 'w' || c == 'W') && Texts.matchesAt(text, i, "weight")
                 && (i == 0 || !Character.isLetter(text.charAt(i - 1)))) {
@@ -210,7 +211,7 @@ final class Principles {
      */
     private record Number(double value, int end, boolean decimal, boolean fraction, boolean percent) {
 
-        static Number read(String text, int at) {
+        static @Nullable Number read(String text, int at) {
             int i = at;
             int start = i;
             i = digits(text, i);

@@ -2,6 +2,7 @@ package dev.grm4j.core.parse;
 
 import java.util.List;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Separates a reasoning model's thinking from its answer.
@@ -112,7 +113,7 @@ final class Thinking {
     }
 
     /** The tag's name in lowercase if a reasoning tag (closing when {@code closing}) starts at {@code at}. */
-    private static String tagAt(String text, int at, boolean closing) {
+    private static @Nullable String tagAt(String text, int at, boolean closing) {
         if (at < 0 || at >= text.length() || text.charAt(at) != '<') {
             return null;
         }
