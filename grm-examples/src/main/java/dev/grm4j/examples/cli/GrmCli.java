@@ -1,10 +1,20 @@
 package dev.grm4j.examples.cli;
 
-import picocli.CommandLine;
+import dev.grm4j.examples.bench.BenchCommand;
+import dev.grm4j.examples.bench.SimServerCommand;
+import dev.grm4j.examples.eval.EvalCommand;
+import dev.grm4j.examples.options.Environment;
+import dev.grm4j.examples.options.ExitCode;
+import dev.grm4j.examples.options.HelpOption;
+import dev.grm4j.examples.score.ScoreCommand;
+import dev.grm4j.examples.serve.ServeCommand;
+import dev.grm4j.examples.train.RftCommand;
+import dev.grm4j.examples.train.TrainMetaRmCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -24,40 +34,27 @@ import java.util.function.Function;
         description = "Generative reward modeling (DeepSeek-GRM): principles, a critique and one score per response.",
         subcommands = {ScoreCommand.class, EvalCommand.class, BenchCommand.class, SimServerCommand.class, ServeCommand.class, RftCommand.class, TrainMetaRmCommand.class, CommandLine.HelpCommand.class},
         usageHelpAutoWidth = true)
-public final class GrmCli implements Runnable {
-
-    /** Every line was scored. */
-    static final int EXIT_OK = 0;
-    /** An I/O error (or a bug) stopped the run; picocli's own code for exceptions. */
-    static final int EXIT_FAILED = CommandLine.ExitCode.SOFTWARE;
-    /** Bad command line or unusable files; picocli's own code for usage errors. */
-    static final int EXIT_USAGE = CommandLine.ExitCode.USAGE;
-    /** The run completed, but some lines failed or were invalid. */
-    static final int EXIT_PARTIAL = 3;
-    /**
-     * The judge is unreachable (see {@link JudgeWatch}): a batch command stopped early, leaving what it
-     * wrote valid (and, for {@code grm score}, resumable).
-     */
-    static final int EXIT_UNREACHABLE = 4;
+public final class GrmCli implements Runnable, Environment {
 
     private final Function<String, String> environment;
 
     @Spec
     private CommandSpec spec;
 
-    @CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    private boolean help;
+    @CommandLine.Mixin
+    private HelpOption help;
 
     public GrmCli() {
         this(System::getenv);
     }
 
     /** Environment lookups go through here, so tests can supply an API key without touching the real one. */
-    GrmCli(Function<String, String> environment) {
+    public GrmCli(Function<String, String> environment) {
         this.environment = Objects.requireNonNull(environment, "environment");
     }
 
-    Function<String, String> environment() {
+    @Override
+    public Function<String, String> environment() {
         return environment;
     }
 
@@ -83,7 +80,7 @@ public final class GrmCli implements Runnable {
             CommandLine failed = error.getCommandLine();
             err.println("run '" + (failed.getParent() == null ? "grm" : "grm " + failed.getCommandName())
                     + " --help' for the options");
-            return EXIT_USAGE;
+            return ExitCode.USAGE;
         });
         int code = cli.execute(args);
         cli.getOut().flush();

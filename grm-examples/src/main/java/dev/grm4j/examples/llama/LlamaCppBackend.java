@@ -10,9 +10,9 @@ import dev.grm4j.core.Message;
 import dev.grm4j.core.SamplingOptions;
 import dev.grm4j.core.TokenUsage;
 import dev.grm4j.core.backend.BackendException;
+import dev.grm4j.core.backend.Completion.FinishReason;
 import dev.grm4j.core.backend.Completion;
 import dev.grm4j.core.backend.CompletionRequest;
-import dev.grm4j.core.backend.Completion.FinishReason;
 import dev.grm4j.core.backend.LlmBackend;
 
 import java.nio.file.Files;

@@ -1,6 +1,7 @@
 package dev.grm4j.examples.llama;
 
 import dev.grm4j.core.Ticker;
+import dev.grm4j.examples.terminal.ProgressBar;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -189,8 +190,9 @@ public final class ModelStore {
                 throw new ModelStoreException("server answered " + status + " for " + url
                         + "; check the model's address", null, false);
             }
-            Progress bar = new Progress(progress, part.getFileName().toString().replaceFirst("\\.part$", ""),
-                    start, total, ticker);
+            ProgressBar bar = progress == null ? ProgressBar.off() : ProgressBar.on(progress,
+                    "downloading " + part.getFileName().toString().replaceFirst("\\.part$", "") + " ",
+                    ProgressBar.Unit.BYTES, total.orElse(-1), start, ticker);
             try (OutputStream out = start == 0
                     ? Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                     StandardOpenOption.WRITE)
@@ -201,13 +203,13 @@ public final class ModelStore {
                     for (int n = body.read(buffer); n >= 0; n = body.read(buffer)) {
                         out.write(buffer, 0, n);
                         written += n;
-                        bar.update(written);
+                        bar.advanceTo(written);
                     }
                 } catch (IOException e) {
-                    bar.finish(written, false);
+                    bar.interrupted();
                     return new Transfer(false, total, e);
                 }
-                bar.finish(written, true);
+                bar.finish();
                 if (total.isPresent() && written < total.getAsLong()) {
                     return new Transfer(false, total, new IOException("connection closed after " + written
                             + " of " + total.getAsLong() + " bytes"));
@@ -377,78 +379,6 @@ public final class ModelStore {
                 return "GGUF version " + Integer.toUnsignedString(version) + ", expected 1.." + MAX_VERSION;
             }
             return null;
-        }
-    }
-
-    /**
-     * A one-line progress bar, redrawn in place at most five times a second; silent without a writer.
-     */
-    private static final class Progress {
-
-        private static final long REDRAW_NANOS = 200_000_000L;
-        private static final int WIDTH = 30;
-
-        private final PrintWriter out;
-        private final String name;
-        private final long start;
-        private final OptionalLong total;
-        private final Ticker ticker;
-        private final long startedAt;
-        private long drawnAt = Long.MIN_VALUE;
-
-        Progress(PrintWriter out, String name, long start, OptionalLong total, Ticker ticker) {
-            this.out = out;
-            this.name = name;
-            this.start = start;
-            this.total = total;
-            this.ticker = ticker;
-            this.startedAt = ticker.read();
-        }
-
-        void update(long done) {
-            if (out == null) {
-                return;
-            }
-            long now = ticker.read();
-            if (drawnAt != Long.MIN_VALUE && now - drawnAt < REDRAW_NANOS) {
-                return;
-            }
-            drawnAt = now;
-            draw(done, now);
-        }
-
-        void finish(long done, boolean complete) {
-            if (out == null) {
-                return;
-            }
-            draw(done, ticker.read());
-            out.println(complete ? "" : "  (interrupted)");
-            out.flush();
-        }
-
-        private void draw(long done, long now) {
-            double seconds = Math.max(1e-3, (now - startedAt) / 1e9);
-            double rate = (done - start) / seconds;
-            StringBuilder line = new StringBuilder("\rdownloading ").append(name).append(' ');
-            if (total.isPresent() && total.getAsLong() > 0) {
-                double share = Math.min(1, (double) done / total.getAsLong());
-                int filled = (int) Math.round(share * WIDTH);
-                line.append('[').append("#".repeat(filled)).append(".".repeat(WIDTH - filled)).append("] ")
-                        .append(String.format("%3d%% %s / %s", Math.round(share * 100), megabytes(done),
-                                megabytes(total.getAsLong())));
-                if (rate > 0 && done < total.getAsLong()) {
-                    long eta = Math.round((total.getAsLong() - done) / rate);
-                    line.append(String.format(" %s/s ETA %d:%02d", megabytes((long) rate), eta / 60, eta % 60));
-                }
-            } else {
-                line.append(megabytes(done)).append(String.format(" %s/s", megabytes((long) rate)));
-            }
-            out.print(line);
-            out.flush();
-        }
-
-        private static String megabytes(long bytes) {
-            return String.format("%.1f MB", bytes / 1e6);
         }
     }
 

@@ -2,8 +2,8 @@ package dev.grm4j.examples.serve;
 
 import dev.grm4j.core.Judgement;
 import dev.grm4j.core.Outcome;
-import dev.grm4j.voting.VoteResult;
 import dev.grm4j.voting.VoteResult.VoteStatus;
+import dev.grm4j.voting.VoteResult;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -66,7 +66,7 @@ final class Failures {
         int neverRan = result.samplesRequested() - result.samplesRun();
         if (result.samples().isEmpty()) {
             return result.status() + ": none of the " + neverRan + " samples got a call before the deadline: they"
-                    + " waited for a free call, a limit all requests share (grm serve --max-concurrency)";
+                    + " waited for a free call, a limit all requests share (grm serve --concurrency)";
         }
         StringBuilder text = new StringBuilder().append(result.status()).append(": only ")
                 .append(result.validSamples()).append(" of ").append(result.samplesRun())

@@ -13,15 +13,15 @@ import java.util.List;
 import java.util.Map;
 
 /** Runs {@code grm} in-process, as a shell would, with standard output and error captured. */
-record CliRun(int exitCode, String out, String err) {
+public record CliRun(int exitCode, String out, String err) {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    static CliRun grm(String... args) {
+    public static CliRun grm(String... args) {
         return grm(Map.of(), args);
     }
 
-    static CliRun grm(Map<String, String> environment, String... args) {
+    public static CliRun grm(Map<String, String> environment, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cli = new CommandLine(new GrmCli(environment::get));
@@ -32,7 +32,7 @@ record CliRun(int exitCode, String out, String err) {
     }
 
     /** Standard output, one parsed JSON object a line. */
-    List<JsonNode> lines() {
+    public List<JsonNode> lines() {
         if (out.isEmpty()) {
             return List.of();
         }
@@ -42,7 +42,7 @@ record CliRun(int exitCode, String out, String err) {
                 .toList();
     }
 
-    static JsonNode parse(String line) {
+    public static JsonNode parse(String line) {
         try {
             return MAPPER.readTree(line);
         } catch (JsonProcessingException e) {

@@ -12,14 +12,14 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** Builds benchmark lines for tests. */
-final class Jsonl {
+public final class Jsonl {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private Jsonl() {
     }
 
-    static String item(String id, String prompt, List<String> responses, Integer best) {
+    public static String item(String id, String prompt, List<String> responses, Integer best) {
         ObjectNode node = MAPPER.createObjectNode();
         node.put("id", id);
         node.put("prompt", prompt);
@@ -35,12 +35,12 @@ final class Jsonl {
     }
 
     /** A well-formed two-response item whose first response is the better one. */
-    static String pair(int n) {
+    public static String pair(int n) {
         return item("item-" + n, "What is " + n + " + " + n + "?",
                 List.of("It is " + (2 * n) + ".", "It is " + (2 * n + 1) + ", I think."), 0);
     }
 
-    static Path write(Path file, List<String> lines) {
+    public static Path write(Path file, List<String> lines) {
         try {
             Files.writeString(file, String.join("\n", lines) + "\n", StandardCharsets.UTF_8);
             return file;

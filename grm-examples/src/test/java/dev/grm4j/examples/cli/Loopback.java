@@ -21,13 +21,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * 401 with an OpenAI error body, a 500), a custom handler, or a server that accepts connections and
  * never answers. Counts the requests it gets.
  */
-final class Loopback implements AutoCloseable {
+public final class Loopback implements AutoCloseable {
 
     interface Handler {
         void handle(HttpExchange exchange, String body) throws IOException;
     }
 
-    final AtomicInteger requests = new AtomicInteger();
+    public final AtomicInteger requests = new AtomicInteger();
     private final HttpServer server;
     private final ServerSocket silent;
     private final List<Socket> held = new CopyOnWriteArrayList<>();
@@ -40,11 +40,11 @@ final class Loopback implements AutoCloseable {
     }
 
     /** Answers every request with {@code status} and {@code body} (JSON). */
-    static Loopback answering(int status, String body) {
+    public static Loopback answering(int status, String body) {
         return handling((exchange, request) -> send(exchange, status, body));
     }
 
-    static Loopback handling(Handler handler) {
+    public static Loopback handling(Handler handler) {
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 256);
             ExecutorService executor = Executors.newCachedThreadPool(task -> {
@@ -71,7 +71,7 @@ final class Loopback implements AutoCloseable {
     }
 
     /** Accepts every connection and reads nothing, answers nothing: a judge that hangs. */
-    static Loopback silent() {
+    public static Loopback silent() {
         try {
             ServerSocket socket = new ServerSocket(0, 256, InetAddress.getLoopbackAddress());
             Loopback loopback = new Loopback(null, socket, null);
@@ -93,7 +93,7 @@ final class Loopback implements AutoCloseable {
         }
     }
 
-    static void send(HttpExchange exchange, int status, String body) throws IOException {
+    public static void send(HttpExchange exchange, int status, String body) throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", "application/json");
         exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
@@ -101,7 +101,7 @@ final class Loopback implements AutoCloseable {
     }
 
     /** A base URL on 127.0.0.1 that nothing listens on (it was free a moment ago). */
-    static String closedBaseUrl() {
+    public static String closedBaseUrl() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return "http://127.0.0.1:" + socket.getLocalPort() + "/v1";
         } catch (IOException e) {
@@ -109,7 +109,7 @@ final class Loopback implements AutoCloseable {
         }
     }
 
-    String baseUrl() {
+    public String baseUrl() {
         int port = server != null ? server.getAddress().getPort() : silent.getLocalPort();
         return "http://127.0.0.1:" + port + "/v1";
     }
