@@ -100,11 +100,6 @@ public final class EvalCommand implements Callable<Integer> {
     /** What strategies other than {@code once} get for a backend: they never call it. */
     private static final LlmBackend NO_BACKEND = new LlmBackend() {
         @Override
-        public Completion complete(CompletionRequest request) {
-            throw new IllegalStateException("this principle strategy makes no model call");
-        }
-
-        @Override
         public CompletableFuture<Completion> completeAsync(CompletionRequest request) {
             throw new IllegalStateException("this principle strategy makes no model call");
         }

@@ -1,12 +1,10 @@
 package dev.grm4j.examples.eval;
 
-import dev.grm4j.core.Message;
 import dev.grm4j.core.TokenUsage;
 import dev.grm4j.core.backend.Completion.FinishReason;
 import dev.grm4j.core.backend.Completion;
 import dev.grm4j.core.backend.CompletionRequest;
 import dev.grm4j.core.backend.LlmBackend;
-import dev.grm4j.core.internal.Fences;
 import dev.grm4j.core.testing.GroundTruth;
 import dev.grm4j.core.testing.SimulatedJudge;
 
@@ -78,16 +76,9 @@ final class EvalSimulator implements LlmBackend {
     }
 
     @Override
-    public Completion complete(CompletionRequest request) {
-        String prompt = prompt(request);
-        List<String> shown = Fences.extract(prompt);
-        return shown.isEmpty() ? principles(request) : judgeFor(shown).complete(request);
-    }
-
-    @Override
     public CompletableFuture<Completion> completeAsync(CompletionRequest request) {
-        String prompt = prompt(request);
-        List<String> shown = Fences.extract(prompt);
+        // A judgement call names the responses it shows, in the order shown; a principle call names none.
+        List<String> shown = request.output().map(CompletionRequest.OutputSpec::responses).orElse(List.of());
         return shown.isEmpty()
                 ? CompletableFuture.completedFuture(principles(request))
                 : judgeFor(shown).completeAsync(request);
@@ -107,14 +98,6 @@ final class EvalSimulator implements LlmBackend {
     @Override
     public String modelName() {
         return blind.modelName();
-    }
-
-    private static String prompt(CompletionRequest request) {
-        StringBuilder prompt = new StringBuilder();
-        for (Message message : request.messages()) {
-            prompt.append(message.content()).append("\n\n");
-        }
-        return prompt.toString();
     }
 
     private SimulatedJudge judgeFor(List<String> shown) {

@@ -192,7 +192,7 @@ public final class RewardServer implements AutoCloseable {
 
     /** Configures a {@link RewardServer}. */
     public static final class Builder {
-        private VotingGrm voting;
+        private final VotingGrm voting;
         private String host = "127.0.0.1";
         private int port = 5000;
         private long maxBodyBytes = 10L * 1024 * 1024;
@@ -275,24 +275,6 @@ public final class RewardServer implements AutoCloseable {
          */
         public Builder stallTimeout(Duration stallTimeout) {
             this.stallTimeout = positive(stallTimeout, "stallTimeout");
-            return this;
-        }
-
-        /**
-         * Serves {@code guided} instead of the voting model it wraps: the same as
-         * {@code builder(guided)}.
-         *
-         * @deprecated a {@link MetaGuidedVoting} is a {@link VotingGrm}: pass it to
-         *             {@link RewardServer#builder(VotingGrm)}
-         * @throws IllegalArgumentException if {@code guided} does not wrap the server's voting model
-         */
-        @Deprecated
-        public Builder guidedBy(MetaGuidedVoting guided) {
-            Objects.requireNonNull(guided, "guided");
-            if (guided.voting() != voting) {
-                throw new IllegalArgumentException("guided voting must wrap the server's voting model");
-            }
-            this.voting = guided;
             return this;
         }
 

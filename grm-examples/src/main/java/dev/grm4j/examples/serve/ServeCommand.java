@@ -101,15 +101,16 @@ public final class ServeCommand implements Callable<Integer> {
                 .deadline(voteDeadline)
                 .callTimeout(voteDeadline.compareTo(backend.timeout()) < 0 ? voteDeadline : backend.timeout())
                 .build();
-        RewardServer.Builder builder = RewardServer.builder(voting).host(host).port(port)
-                .maxBodyBytes(maxBodyMb * 1024L * 1024L).deadline(deadline);
+        VotingGrm served = voting;
         if (meta != null) {
             try {
-                builder.guidedBy(MetaGuidedVoting.builder(voting, LogisticMetaRm.load(meta)).seed(backend.seed).build());
+                served = MetaGuidedVoting.builder(voting, LogisticMetaRm.load(meta)).seed(backend.seed).build();
             } catch (IOException | RuntimeException e) {
                 throw new ParameterException(command, "--meta: cannot load " + meta + ": " + e.getMessage());
             }
         }
+        RewardServer.Builder builder = RewardServer.builder(served).host(host).port(port)
+                .maxBodyBytes(maxBodyMb * 1024L * 1024L).deadline(deadline);
         RewardServer server = builder.build();
         PrintWriter err = command.getErr();
         try {

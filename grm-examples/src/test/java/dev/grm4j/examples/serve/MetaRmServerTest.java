@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The reward server over a meta-guided vote (grm serve --meta): every answer is the one the server
@@ -130,18 +129,5 @@ class MetaRmServerTest {
         assertThat(guided.statusCode()).isEqualTo(plain.statusCode()).isEqualTo(200);
         assertThat(guided.body()).isEqualTo(plain.body()).isEqualTo(
                 "{\"rewards\":[1.0,-1.0],\"scores\":[1.0,0.0],\"extra_logs\":{}}");
-    }
-
-    @Test
-    @SuppressWarnings("deprecation")
-    void the_deprecated_guided_by_serves_the_same_guided_vote() throws Exception {
-        VotingGrm voting = voting();
-        String base = start(RewardServer.builder(voting).guidedBy(guided(voting)));
-
-        HttpResponse<String> score = post(base + "/v1/score", SCORE);
-
-        assertThat(JSON.readTree(score.body())).isEqualTo(expected("meta-score.json"));
-        assertThatThrownBy(() -> RewardServer.builder(voting).guidedBy(guided(voting())))
-                .hasMessage("guided voting must wrap the server's voting model");
     }
 }
