@@ -15,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -52,29 +53,56 @@ final class DefaultPointwiseGrm implements PointwiseGrm {
     }
 
     @Override
-    public CompletableFuture<Judgement> judgeAsync(GrmRequest request, SamplingOptions sampling, List<Integer> order,
-                                                   int n) {
+    public CompletableFuture<List<Judgement>> judgeAllAsync(GrmRequest request, SamplingOptions sampling,
+                                                            List<Integer> order, int n) {
         Objects.requireNonNull(sampling, "sampling");
+        if (n < 1) {
+            throw new IllegalArgumentException("n must be >= 1, was " + n);
+        }
         RenderedPrompt prompt = render(request, order);
         // The backend learns what it must write from here, never by re-reading the prompt.
         List<String> presented = prompt.order().stream().map(request.responses()::get).toList();
         CompletionRequest call = new CompletionRequest(prompt.messages(), sampling,
-                Optional.of(new CompletionRequest.OutputSpec(presented, scoreRange)), n);
+                Optional.of(new CompletionRequest.OutputSpec(presented, scoreRange)), n,
+                Optional.of(affinityKey(request)));
         long start = ticker.read();
-        CompletableFuture<Completion> pending;
+        List<CompletableFuture<Completion>> pending;
         try {
-            pending = backend.completeAsync(call);
+            pending = backend.completeAllAsync(call);
         } catch (RuntimeException e) {
-            return CompletableFuture.completedFuture(failed(e, prompt, start));
+            pending = java.util.Collections.nCopies(n, CompletableFuture.failedFuture(e));
         }
-        return pending.handle((completion, error) -> error == null
-                ? read(request, sampling, prompt, completion, start)
-                : failed(Futures.unwrap(error), prompt, start));
+        if (pending.size() != n) {
+            Judgement wrong = failed(new IllegalStateException("backend " + backend.modelName() + " answered "
+                    + pending.size() + " completions for " + n), prompt, start);
+            return CompletableFuture.completedFuture(java.util.Collections.nCopies(n, wrong));
+        }
+        List<CompletableFuture<Judgement>> samples = new ArrayList<>(n);
+        for (CompletableFuture<Completion> completion : pending) {
+            samples.add(completion.handle((answer, error) -> error == null
+                    ? read(request, sampling, prompt, answer, start)
+                    : failed(Futures.unwrap(error), prompt, start)));
+        }
+        return CompletableFuture.allOf(samples.toArray(CompletableFuture[]::new))
+                .thenApply(done -> samples.stream().map(CompletableFuture::join).toList());
+    }
+
+    @Override
+    public boolean samplesInOneCall() {
+        return backend.samplesInOneCall();
+    }
+
+    /**
+     * The same for every sample of one request and different across requests: the request's content
+     * fingerprint, as a prefix-aware router's session key.
+     */
+    static String affinityKey(GrmRequest request) {
+        return "grm4j-" + Long.toHexString(request.fingerprint());
     }
 
     @Override
     public CompletableFuture<Reward> rewardAsync(GrmRequest request) {
-        return judgeAsync(request, rewardSampling, identity(request.size()), 1).thenApply(judgement -> {
+        return judgeAsync(request, rewardSampling, identity(request.size())).thenApply(judgement -> {
             if (!judgement.isScored()) {
                 throw new JudgementFailedException(judgement);
             }

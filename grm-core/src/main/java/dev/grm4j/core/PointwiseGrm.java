@@ -25,31 +25,42 @@ import java.util.concurrent.CompletableFuture;
 public interface PointwiseGrm {
 
     /**
-     * Samples one judgement with the responses presented in {@code order}, without blocking: the one
-     * method an implementation writes. The call runs on the backend's async path
-     * ({@link LlmBackend#completeAsync}). The future never completes exceptionally for a backend
-     * failure: that is a {@link Outcome#BACKEND_ERROR} judgement.
+     * Samples {@code n} judgements of one prompt (this request, responses presented in {@code order})
+     * without blocking: the one method an implementation writes. The calls run on the backend's async
+     * path ({@link LlmBackend#completeAllAsync}): one call of n completions where the backend can, else
+     * n calls. The future never completes exceptionally for a backend failure: each failed sample is a
+     * {@link Outcome#BACKEND_ERROR} judgement of its own.
      *
-     * @param order a permutation of {@code 0..N-1}: {@code order.get(p)} is the request index of the
-     *              response shown at position {@code p}; scores come back in the request's order
-     * @param n     how many samples of this exact prompt (this request in this order) the caller wants,
-     *              this one included, >= 1; passed on to the backend
-     *              ({@link dev.grm4j.core.backend.CompletionRequest#n()}), which may batch or cache them
+     * @param sampling the call's options; with n > 1 and separate calls, sample i is seeded
+     *                 {@code Seeds.choice(seed, i)}
+     * @param order    a permutation of {@code 0..N-1}: {@code order.get(p)} is the request index of the
+     *                 response shown at position {@code p}; scores come back in the request's order
+     * @param n        how many samples, >= 1
+     * @return n judgements, in choice order
      * @throws IllegalArgumentException if the request has more than {@link #maxResponses()} responses,
      *                                  {@code order} is not a permutation of its indices, or {@code n < 1}
      */
-    CompletableFuture<Judgement> judgeAsync(GrmRequest request, SamplingOptions sampling, List<Integer> order, int n);
+    CompletableFuture<List<Judgement>> judgeAllAsync(GrmRequest request, SamplingOptions sampling, List<Integer> order,
+                                                     int n);
 
-    /** {@link #judgeAsync(GrmRequest, SamplingOptions, List, int)} for one sample of its prompt. */
+    /** One judgement with the responses presented in {@code order}, without blocking. */
     default CompletableFuture<Judgement> judgeAsync(GrmRequest request, SamplingOptions sampling, List<Integer> order) {
-        return judgeAsync(request, sampling, order, 1);
+        return judgeAllAsync(request, sampling, order, 1).thenApply(samples -> samples.get(0));
+    }
+
+    /**
+     * Whether {@link #judgeAllAsync} samples n judgements with one backend call: the backend's
+     * {@link LlmBackend#samplesInOneCall()}. A wrapping model passes on its inner model's answer.
+     */
+    default boolean samplesInOneCall() {
+        return false;
     }
 
     /**
      * Samples one judgement with the responses presented in {@code order} and waits for it: the async
      * form, joined.
      *
-     * @throws IllegalArgumentException as {@link #judgeAsync(GrmRequest, SamplingOptions, List, int)}
+     * @throws IllegalArgumentException as {@link #judgeAllAsync(GrmRequest, SamplingOptions, List, int)}
      * @throws java.util.concurrent.CancellationException if the thread is interrupted while it waits; the
      *                                                    call is cancelled and the interrupt flag kept
      */

@@ -216,18 +216,39 @@ class DefaultPointwiseGrmTest {
     }
 
     @Test
-    void each_call_tells_the_backend_the_responses_as_presented_the_score_range_and_the_samples_wanted() {
+    void each_call_tells_the_backend_the_responses_as_presented_the_score_range_and_the_requests_affinity() {
         ScriptedBackend judge = ScriptedBackend.scoring(shown -> shown.stream().map(response -> 3).toList());
         PointwiseGrm grm = PointwiseGrm.builder(judge).scoreRange(ScoreRange.of(0, 4)).build();
         GrmRequest request = GrmRequest.of("q", "zero", "one", "two");
 
-        grm.judgeAsync(request, SamplingOptions.greedy(), List.of(2, 0, 1), 4).join();
+        grm.judgeAsync(request, SamplingOptions.greedy(), List.of(2, 0, 1)).join();
+        grm.judgeAsync(request, SamplingOptions.greedy(), List.of(0, 1, 2)).join();
+        grm.judgeAsync(GrmRequest.of("another q", "zero", "one", "two"), SamplingOptions.greedy(), List.of(0, 1, 2)).join();
 
         CompletionRequest call = judge.calls().get(0);
         assertThat(call.output()).contains(new CompletionRequest.OutputSpec(List.of("two", "zero", "one"),
                 ScoreRange.of(0, 4)));
-        assertThat(call.n()).isEqualTo(4);
+        assertThat(call.n()).isEqualTo(1);
         assertThat(Fences.extract(ScriptedBackend.userText(call))).isEqualTo(call.output().get().responses());
+        assertThat(call.affinity()).as("one key for every sample of a request").isPresent()
+                .isEqualTo(judge.calls().get(1).affinity());
+        assertThat(judge.calls().get(2).affinity()).isNotEqualTo(call.affinity());
+    }
+
+    @Test
+    void n_samples_from_a_backend_without_native_n_are_n_calls_each_seeded_as_its_choice() {
+        ScriptedBackend judge = ScriptedBackend.scoring(shown -> shown.stream().map(response -> 3).toList());
+        PointwiseGrm grm = PointwiseGrm.builder(judge).build();
+        SamplingOptions sampling = SamplingOptions.sampled(0.5).withSeed(41);
+
+        List<Judgement> samples = grm.judgeAllAsync(GrmRequest.of("q", "a", "b"), sampling, List.of(1, 0), 3).join();
+
+        assertThat(samples).hasSize(3).allSatisfy(sample -> assertThat(sample.isScored()).isTrue());
+        assertThat(judge.calls()).extracting(call -> call.sampling().seed().getAsLong())
+                .containsExactly(41L, dev.grm4j.core.internal.Seeds.choice(41, 1),
+                        dev.grm4j.core.internal.Seeds.choice(41, 2));
+        assertThat(judge.calls()).allSatisfy(call -> assertThat(call.n()).isEqualTo(1));
+        assertThat(grm.samplesInOneCall()).isFalse();
     }
 
     @Test

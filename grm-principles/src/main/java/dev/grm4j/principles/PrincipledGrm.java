@@ -17,6 +17,7 @@ import dev.grm4j.core.backend.BackendException;
 import dev.grm4j.core.prompt.PromptTemplate;
 
 import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -79,23 +80,33 @@ public final class PrincipledGrm implements PointwiseGrm {
     }
 
     @Override
-    public CompletableFuture<Judgement> judgeAsync(GrmRequest request, SamplingOptions sampling, List<Integer> order,
-                                                   int n) {
+    public CompletableFuture<List<Judgement>> judgeAllAsync(GrmRequest request, SamplingOptions sampling,
+                                                            List<Integer> order, int n) {
         check(request, sampling, order);
+        if (n < 1) {
+            throw new IllegalArgumentException("n must be >= 1, was " + n);
+        }
         if (!request.principles().isEmpty()) {
-            return grm.judgeAsync(request, sampling, order, n);
+            return grm.judgeAllAsync(request, sampling, order, n);
         }
         long start = ticker.read();
         return principlesFor(request).handle((list, error) -> {
             if (error != null) {
-                return CompletableFuture.completedFuture(failed(Futures.unwrap(error), order, start));
+                return CompletableFuture.completedFuture(Collections.nCopies(n, failed(Futures.unwrap(error), order, start)));
             }
             try {
-                return grm.judgeAsync(attach(request, list), sampling, order, n);
+                return grm.judgeAllAsync(attach(request, list), sampling, order, n);
             } catch (RuntimeException e) {
-                return CompletableFuture.completedFuture(Judgement.backendError(e, order, since(start)));
+                return CompletableFuture.completedFuture(
+                        Collections.nCopies(n, Judgement.backendError(e, order, since(start))));
             }
         }).thenCompose(Function.identity());
+    }
+
+    /** The delegate's answer: principles change the prompt, not how its samples are called. */
+    @Override
+    public boolean samplesInOneCall() {
+        return grm.samplesInOneCall();
     }
 
     /**

@@ -233,9 +233,7 @@ public final class RftSampler {
         List<Integer> order = Seeds.order(requestSeed, index, request.size(), shuffle);
         SamplingOptions options = sampling.withSeed(Seeds.sampling(requestSeed, index));
         PointwiseGrm judge = hint ? judge(new Hinting(backend, hint(request.size(), order, label))) : grm;
-        // Without shuffling, the N plain samples share one prompt; the hinted one is always its own.
-        int samePrompt = hint || shuffle ? 1 : n;
-        return judge.judgeAsync(request, options, order, samePrompt).thenApply(judgement -> {
+        return judge.judgeAsync(request, options, order).thenApply(judgement -> {
             if (judgement.outcome() == Outcome.BACKEND_ERROR) {
                 return new Drawn(null, Verdict.FAILED);
             }

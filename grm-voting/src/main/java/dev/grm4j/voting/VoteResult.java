@@ -1,9 +1,8 @@
 package dev.grm4j.voting;
 
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.grm4j.core.Judgement;
+import dev.grm4j.core.internal.Json;
 import dev.grm4j.core.Outcome;
 import dev.grm4j.core.TokenUsage;
 
@@ -28,17 +27,19 @@ public final class VoteResult {
     private final String failure;
     private final Tally tally;
     private final List<Judgement> samples;
+    private final List<SampleCall> calls;
     private final int samplesRequested;
     private final int quorum;
     private final long seed;
     private final double sharedPrefixShare;
 
-    VoteResult(VoteStatus status, String failure, Tally tally, List<Judgement> samples, int samplesRequested,
-               int quorum, long seed, double sharedPrefixShare) {
+    VoteResult(VoteStatus status, @Nullable String failure, @Nullable Tally tally, List<Judgement> samples,
+               List<SampleCall> calls, int samplesRequested, int quorum, long seed, double sharedPrefixShare) {
         this.status = Objects.requireNonNull(status, "status");
         this.failure = failure;
         this.tally = tally;
         this.samples = List.copyOf(samples);
+        this.calls = List.copyOf(calls);
         this.samplesRequested = samplesRequested;
         this.quorum = quorum;
         this.seed = seed;
@@ -49,7 +50,8 @@ public final class VoteResult {
     }
 
     static VoteResult invalid(String reason, int samplesRequested, int quorum, long seed) {
-        return new VoteResult(VoteStatus.INVALID_REQUEST, reason, null, List.of(), samplesRequested, quorum, seed, 0);
+        return new VoteResult(VoteStatus.INVALID_REQUEST, reason, null, List.of(), List.of(), samplesRequested, quorum,
+                seed, 0);
     }
 
     public VoteStatus status() {
@@ -116,6 +118,24 @@ public final class VoteResult {
     /** k, the samples asked for. */
     public int samplesRequested() {
         return samplesRequested;
+    }
+
+    /**
+     * Which call each sample came from, sample for sample; empty for a revote (its samples were given).
+     * What the record's per-sample seed, call and choice come from.
+     */
+    List<SampleCall> calls() {
+        return calls;
+    }
+
+    /**
+     * @param index  the sample's index in the design, 0..k-1
+     * @param seed   the seed of the completion: the call's own when the backend samples all its choices
+     *               in one call, else the one derived for this choice
+     * @param call   which call of the request it came from, from 0 (retries are calls of their own)
+     * @param choice its place among that call's n completions
+     */
+    record SampleCall(int index, long seed, int call, int choice) {
     }
 
     /** The samples that ran; fewer than k when an adaptive stop ended the request early. */
@@ -227,8 +247,13 @@ public final class VoteResult {
      * @param requestSeed      the seed derived for this request (voting seed and content fingerprint)
      * @param k                samples asked for
      * @param quorum           valid samples required
-     * @param shuffle          whether responses were shuffled per sample
-     * @param adaptive         the adaptive stopping rule
+     * @param shuffle          whether responses were shown in other orders than the request's
+     * @param orders           how the orders were chosen: BALANCED, RANDOM or OFF
+     * @param adaptive         the adaptive stopping rule: OFF, EXACT or AUTO
+     * @param samplesRun       the samples that ran (k unless an adaptive rule stopped early)
+     * @param calls            the calls made for them (several samples of one order share a call)
+     * @param samplesInOneCall whether a call for n samples was one backend call of n completions (the
+     *                         seeds are then the call's), or n calls seeded {@code Seeds.choice(seed, i)}
      * @param status           the vote's status
      * @param failure          why it failed, or null
      * @param totals           summed scores, or null unless voted
@@ -237,19 +262,20 @@ public final class VoteResult {
      * @param samples          every sample that ran
      */
     public record VoteRecord(String templateVersion, String model, double temperature, int maxOutputTokens,
-                             long votingSeed, long requestSeed, int k, int quorum, boolean shuffle, String adaptive,
+                             long votingSeed, long requestSeed, int k, int quorum, boolean shuffle, String orders,
+                             String adaptive, int samplesRun, int calls, boolean samplesInOneCall,
                              String status, @Nullable String failure, @Nullable List<Integer> totals,
                              @Nullable Integer best, @Nullable Boolean tieBroken,
                              List<Sample> samples) {
-
-        private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.INDENT_OUTPUT);
 
         /**
          * One sample.
          *
          * @param index        its index, 0..k-1
          * @param order        the presentation order
-         * @param samplingSeed the seed sent to the backend
+         * @param samplingSeed the seed of this completion (see {@link VoteRecord#samplesInOneCall()})
+         * @param call         which of the request's calls it came from
+         * @param choice       its place among that call's completions
          * @param outcome      SCORED, UNPARSEABLE, TRUNCATED or BACKEND_ERROR
          * @param failure      why it failed, or null
          * @param scores       its scores in the request's order, or null unless scored
@@ -257,14 +283,15 @@ public final class VoteResult {
          * @param outputTokens completion tokens
          * @param latencyMs    wall time of the call
          */
-        public record Sample(int index, List<Integer> order, long samplingSeed, String outcome, @Nullable String failure,
+        public record Sample(int index, List<Integer> order, long samplingSeed, int call, int choice, String outcome,
+                             @Nullable String failure,
                              @Nullable List<Integer> scores, long inputTokens, long outputTokens, long latencyMs) {
         }
 
         /** One line of JSON. */
         public String toJson() {
             try {
-                return JSON.writeValueAsString(this);
+                return Json.MAPPER.writeValueAsString(this);
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException("a vote record is plain data and always serializes", e);
             }

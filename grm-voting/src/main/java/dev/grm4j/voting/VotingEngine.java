@@ -1,7 +1,9 @@
 package dev.grm4j.voting;
 
 import dev.grm4j.core.internal.AsyncLimiter;
-import dev.grm4j.voting.VotingGrm.AdaptiveStop;
+import dev.grm4j.core.internal.SampleDesign;
+import dev.grm4j.voting.VotingGrm.Adaptive;
+import dev.grm4j.voting.VotingGrm.Shuffle;
 import dev.grm4j.voting.VoteResult.VoteRecord;
 import dev.grm4j.voting.VoteResult.VoteStatus;
 import dev.grm4j.core.internal.Seeds;
@@ -14,7 +16,9 @@ import dev.grm4j.core.Ticker;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -30,14 +34,17 @@ import org.jspecify.annotations.Nullable;
 final class VotingEngine implements VotingGrm {
 
     /**
-     * What {@link VotingGrm.Builder#build()} hands over: a copy of its settings, with the quorum and the
-     * wave resolved, so that the engine never reads the builder (which its caller may go on changing).
+     * What {@link VotingGrm.Builder#build()} hands over: a copy of its settings, with the quorum resolved,
+     * so that the engine never reads the builder (which its caller may go on changing).
      *
-     * @param executor the builder's executor, or null for the shared default pool
+     * @param wave         in adaptive modes, the fewest samples between two decisions
+     * @param samplesPerCall the most samples one call may carry
+     * @param executor     the builder's executor, or null for the shared default pool
      */
     record Settings(PointwiseGrm grm, int k, int quorum, long seed, SamplingOptions sampling, int maxConcurrency,
-                    RetryPolicy retry, Duration callTimeout, @Nullable Duration deadline, boolean shuffle,
-                    AdaptiveStop adaptive, int wave, @Nullable Executor executor, Ticker ticker) {
+                    RetryPolicy retry, Duration callTimeout, @Nullable Duration deadline, Shuffle shuffle,
+                    Adaptive adaptive, double autoRisk, int wave, int samplesPerCall, @Nullable Executor executor,
+                    Ticker ticker) {
     }
 
     private final PointwiseGrm grm;
@@ -48,19 +55,14 @@ final class VotingEngine implements VotingGrm {
     private final RetryPolicy retry;
     private final Duration callTimeout;
     private final Duration deadline;
-    private final boolean shuffle;
-    private final AdaptiveStop adaptive;
+    private final Shuffle shuffle;
+    private final Adaptive adaptive;
+    private final double autoRisk;
     private final int wave;
+    private final int samplesPerCall;
     private final Executor executor;
     private final Ticker ticker;
     private final AsyncLimiter limiter;
-    /**
-     * How many samples of one request share one exact prompt, told to the backend with each call
-     * ({@code CompletionRequest.n}): all k when every sample shows the responses in the same order;
-     * with shuffling, each sample's prompt is its own (orders may repeat by chance, but nothing
-     * promises it), so 1.
-     */
-    private final int samePrompt;
 
     VotingEngine(Settings settings) {
         this.grm = settings.grm();
@@ -73,11 +75,12 @@ final class VotingEngine implements VotingGrm {
         this.deadline = settings.deadline();
         this.shuffle = settings.shuffle();
         this.adaptive = settings.adaptive();
+        this.autoRisk = settings.autoRisk();
         this.wave = settings.wave();
+        this.samplesPerCall = Math.min(settings.samplesPerCall(), settings.maxConcurrency());
         this.executor = settings.executor() != null ? settings.executor() : DefaultPool.EXECUTOR;
         this.ticker = settings.ticker();
         this.limiter = new AsyncLimiter(settings.maxConcurrency());
-        this.samePrompt = shuffle ? 1 : k;
     }
 
     @Override
@@ -121,30 +124,34 @@ final class VotingEngine implements VotingGrm {
                         + " scores but the request has " + request.size() + " responses");
             }
         }
-        return verdict(request, requestSeed(request), samples, samples.size(), quorum);
+        return verdict(request, requestSeed(request), samples, List.of(), samples.size(), quorum, false);
     }
 
-    /** The vote over {@code samples}: a tally when at least {@code quorum} are valid, else NO_QUORUM. */
-    private VoteResult verdict(GrmRequest request, long requestSeed, List<Judgement> samples, int requested,
-                               int quorum) {
+    /**
+     * The vote over {@code samples}: a tally when at least {@code quorum} are valid, or when an adaptive
+     * rule {@code settled} it early (it checked the valid share itself), else NO_QUORUM.
+     */
+    private VoteResult verdict(GrmRequest request, long requestSeed, List<Judgement> samples,
+                               List<VoteResult.SampleCall> calls, int requested, int quorum, boolean settled) {
         List<Judgement> valid = samples.stream().filter(Judgement::isScored).toList();
         double shared = samples.stream().flatMap(sample -> sample.promptSize().stream()).findFirst()
-                .orElseGet(() -> rendered(request, requestSeed)).sharedShare();
-        if (valid.size() < quorum) {
+                .orElseGet(() -> rendered(request)).sharedShare();
+        if (valid.size() < quorum && !settled) {
             return new VoteResult(VoteStatus.NO_QUORUM, "only " + valid.size() + " of " + samples.size()
                     + " samples were valid, quorum is " + quorum + VoteResult.describeFailures(samples),
-                    null, samples, requested, quorum, requestSeed, shared);
+                    null, samples, calls, requested, quorum, requestSeed, shared);
         }
         Tally tally = Tally.of(valid, request.size(), grm.scoreRange(), new SplittableRandom(Seeds.mix(requestSeed, 0)));
-        return new VoteResult(VoteStatus.VOTED, null, tally, samples, requested, quorum, requestSeed, shared);
+        return new VoteResult(VoteStatus.VOTED, null, tally, samples, calls, requested, quorum, requestSeed, shared);
     }
 
     /**
      * The prompt's size when no sample carries one (samples read back from a record, or all failed
      * before their prompt was rendered): rendered once, here. The share is the same for every order.
      */
-    private Judgement.PromptSize rendered(GrmRequest request, long requestSeed) {
-        return grm.template().render(request, order(requestSeed, 0, request.size()), grm.scoreRange()).size();
+    private Judgement.PromptSize rendered(GrmRequest request) {
+        List<Integer> identity = java.util.stream.IntStream.range(0, request.size()).boxed().toList();
+        return grm.template().render(request, identity, grm.scoreRange()).size();
     }
 
     @Override
@@ -152,16 +159,21 @@ final class VotingEngine implements VotingGrm {
         long requestSeed = requestSeed(request);
         List<VoteRecord.Sample> samples = new ArrayList<>();
         List<Judgement> judgements = result.samples();
+        List<VoteResult.SampleCall> calls = result.calls();
         for (int i = 0; i < judgements.size(); i++) {
             Judgement sample = judgements.get(i);
-            samples.add(new VoteRecord.Sample(i, sample.order(), samplingSeed(requestSeed, i),
+            VoteResult.SampleCall call = i < calls.size() ? calls.get(i)
+                    : new VoteResult.SampleCall(i, samplingSeed(requestSeed, i), i, 0);
+            samples.add(new VoteRecord.Sample(call.index(), sample.order(), call.seed(), call.call(), call.choice(),
                     sample.outcome().name(), sample.failure().orElse(null),
                     sample.isScored() ? sample.scores() : null, sample.usage().inputTokens(),
                     sample.usage().outputTokens(), sample.latency().toMillis()));
         }
         boolean voted = result.isVoted();
+        int callCount = (int) samples.stream().mapToInt(VoteRecord.Sample::call).distinct().count();
         return new VoteRecord(grm.template().version(), grm.modelName(), sampling.temperature(),
-                sampling.maxOutputTokens(), seed, requestSeed, k, quorum, shuffle, adaptive.name(),
+                sampling.maxOutputTokens(), seed, requestSeed, k, quorum, shuffle != Shuffle.OFF,
+                shuffle.name(), adaptive.name(), result.samplesRun(), callCount, grm.samplesInOneCall(),
                 result.status().name(), result.failure().orElse(null), voted ? result.totals() : null,
                 voted ? result.best() : null, voted ? result.tieBroken() : null, samples);
     }
@@ -189,31 +201,51 @@ final class VotingEngine implements VotingGrm {
         return Seeds.sampling(requestSeed, index);
     }
 
-    /** Sample {@code index}'s presentation order: seeded, or the identity when shuffling is off. */
-    List<Integer> order(long requestSeed, int index, int n) {
-        return Seeds.order(requestSeed, index, n, shuffle);
+    /**
+     * The waves of one request: all k samples in one wave unless adaptive, so that every order's
+     * samples go out as one call where the backend can.
+     */
+    List<List<SampleDesign.Group>> design(long requestSeed, int size) {
+        SampleDesign.Shuffle orders = switch (shuffle) {
+            case BALANCED -> SampleDesign.Shuffle.BALANCED;
+            case RANDOM -> SampleDesign.Shuffle.RANDOM;
+            case OFF -> SampleDesign.Shuffle.OFF;
+        };
+        // A backend without native n gets one call per sample, each seeded by its index: then an adaptive
+        // vote draws exactly the samples a full one would, whatever the waves.
+        int perCall = grm.samplesInOneCall() ? samplesPerCall : 1;
+        return SampleDesign.plan(requestSeed, k, size, orders, wave, adaptive != Adaptive.OFF, perCall);
     }
 
     /**
-     * The state of one request's vote. Its methods run on many threads; every change of state happens
-     * under the object's lock, and futures are completed or cancelled outside it.
+     * The state of one request's vote: its design (waves of groups of samples that share an order), and
+     * what each sample became. Its methods run on many threads; every change of state happens under the
+     * object's lock, and futures are completed or cancelled outside it.
      */
     private final class RequestVote {
         private final GrmRequest request;
         private final long requestSeed;
         private final long deadlineAt;
+        private final List<List<SampleDesign.Group>> waves;
         private final Judgement[] results = new Judgement[k];
         private final boolean[] closed = new boolean[k];
-        private final java.util.Map<Integer, CompletableFuture<Void>> waiting = new java.util.HashMap<>();
+        private final long[] seeds = new long[k];
+        private final int[] calls = new int[k];
+        private final int[] choices = new int[k];
+        private final Map<Integer, CompletableFuture<Void>> waiting = new HashMap<>();
         private final CompletableFuture<VoteResult> result = new CompletableFuture<>();
-        private int launched;
-        private int finished;
+        private int wave = -1;
+        private int waveOpen;
+        private int callCount;
+        private int run;
         private boolean stopped;
+        private boolean settledEarly;
 
         RequestVote(GrmRequest request) {
             this.request = request;
             this.requestSeed = requestSeed(request);
             this.deadlineAt = deadline == null ? Long.MAX_VALUE : ticker.read() + deadline.toNanos();
+            this.waves = design(requestSeed, request.size());
         }
 
         CompletableFuture<VoteResult> start() {
@@ -226,111 +258,179 @@ final class VotingEngine implements VotingGrm {
                 CompletableFuture.delayedExecutor(deadline.toNanos(), TimeUnit.NANOSECONDS, executor)
                         .execute(this::expire);
             }
-            List<Integer> first = new ArrayList<>();
+            List<SampleDesign.Group> first;
             synchronized (this) {
-                while (launched < wave) {
-                    first.add(launched++);
-                }
+                first = nextWave();
             }
-            first.forEach(index -> attempt(index, 1, null));
+            first.forEach(group -> send(indices(group), group.order(), 1, List.of()));
             return result;
         }
 
-        /** Queues one call of sample {@code index}; {@code previous} is the failure a retry replaces. */
-        private void attempt(int index, int attempt, Judgement previous) {
-            CompletableFuture<Void> permit = limiter.acquire();
-            boolean abandoned = false;
-            synchronized (this) {
-                if (stopped || closed[index]) {
-                    abandoned = true;
-                } else {
-                    waiting.put(index, permit);
-                }
+        /** Opens the next wave: its groups, counted open. Under the lock. */
+        private List<SampleDesign.Group> nextWave() {
+            wave++;
+            List<SampleDesign.Group> groups = waves.get(wave);
+            for (SampleDesign.Group group : groups) {
+                waveOpen += group.count();
+                run += group.count();
             }
-            if (abandoned) {
-                permit.cancel(false);
-                if (!permit.isCancelled()) {
-                    limiter.release();
-                }
-                close(index, previous);
-                return;
-            }
-            List<Integer> order = order(requestSeed, index, request.size());
-            permit.thenRunAsync(() -> call(index, attempt, order, previous), executor);
+            return groups;
         }
 
-        private void call(int index, int attempt, List<Integer> order, Judgement previous) {
-            boolean abandoned;
-            synchronized (this) {
-                waiting.remove(index);
-                abandoned = stopped || closed[index];
-            }
-            if (abandoned) {
-                limiter.release();
-                close(index, previous);
-                return;
-            }
-            SamplingOptions options = sampling.withSeed(samplingSeed(requestSeed, index));
-            long timeoutNanos = Math.min(callTimeout.toNanos(), Math.max(1, deadlineAt - ticker.read()));
-            CompletableFuture<Judgement> call;
-            try {
-                call = grm.judgeAsync(request, options, order, samePrompt);
-            } catch (RuntimeException e) {
-                call = CompletableFuture.completedFuture(Judgement.backendError(e, order, Duration.ZERO));
-            }
-            call.completeOnTimeout(null, timeoutNanos, TimeUnit.NANOSECONDS)
-                    .whenComplete((judgement, error) -> {
-                        limiter.release();
-                        Judgement sample = judgement != null ? judgement : Judgement.backendError(
-                                error != null ? error : new TimeoutException(timeoutNanos < callTimeout.toNanos()
-                                        ? "not done by the request deadline of " + deadline.toMillis() + " ms"
-                                        : "no answer within the call timeout of " + callTimeout.toMillis() + " ms"),
-                                order, Duration.ofNanos(timeoutNanos));
-                        settle(index, attempt, sample);
-                    });
-        }
-
-        private void settle(int index, int attempt, Judgement sample) {
-            Duration wait = retryWait(sample, attempt);
-            if (wait != null && !isStopped() && ticker.read() + wait.toNanos() < deadlineAt) {
-                CompletableFuture.delayedExecutor(wait.toNanos(), TimeUnit.NANOSECONDS, executor)
-                        .execute(() -> attempt(index, attempt + 1, sample));
-                return;
-            }
-            close(index, sample);
+        private List<Integer> indices(SampleDesign.Group group) {
+            return group.samples();
         }
 
         /**
-         * Ends sample {@code index} with {@code sample} (null: it never ran), launches the next ones the
-         * wave allows, and finishes the vote when nothing is left.
+         * Queues one call for the samples {@code indices}, all in {@code order}; {@code previous} holds the
+         * failures a retry replaces, index for index.
          */
-        private void close(int index, Judgement sample) {
-            List<Integer> next = new ArrayList<>();
-            boolean stopNow = false;
-            boolean done;
+        private void send(List<Integer> indices, List<Integer> order, int attempt, List<Judgement> previous) {
+            int callId;
+            CompletableFuture<Void> permit = limiter.acquire(indices.size());
+            boolean abandoned = false;
+            synchronized (this) {
+                callId = callCount++;
+                if (stopped) {
+                    abandoned = true;
+                } else {
+                    waiting.put(callId, permit);
+                }
+            }
+            if (abandoned) {
+                giveBack(permit, indices.size());
+                closeAll(indices, previous);
+                return;
+            }
+            permit.thenRunAsync(() -> call(callId, indices, order, attempt, previous), executor);
+        }
+
+        private void giveBack(CompletableFuture<Void> permit, int count) {
+            permit.cancel(false);
+            if (!permit.isCancelled()) {
+                limiter.release(count);
+            }
+        }
+
+        private void call(int callId, List<Integer> indices, List<Integer> order, int attempt,
+                          List<Judgement> previous) {
+            boolean abandoned;
+            synchronized (this) {
+                waiting.remove(callId);
+                abandoned = stopped;
+            }
+            int n = indices.size();
+            if (abandoned) {
+                limiter.release(n);
+                closeAll(indices, previous);
+                return;
+            }
+            long callSeed = samplingSeed(requestSeed, indices.get(0));
+            synchronized (this) {
+                for (int j = 0; j < n; j++) {
+                    int index = indices.get(j);
+                    seeds[index] = callSeed;
+                    calls[index] = callId;
+                    choices[index] = j;
+                }
+            }
+            long timeoutNanos = Math.min(callTimeout.toNanos(), Math.max(1, deadlineAt - ticker.read()));
+            CompletableFuture<List<Judgement>> pending;
+            try {
+                pending = grm.judgeAllAsync(request, sampling.withSeed(callSeed), order, n);
+            } catch (RuntimeException e) {
+                pending = CompletableFuture.completedFuture(
+                        java.util.Collections.nCopies(n, Judgement.backendError(e, order, Duration.ZERO)));
+            }
+            pending.completeOnTimeout(null, timeoutNanos, TimeUnit.NANOSECONDS)
+                    .whenComplete((judgements, error) -> {
+                        limiter.release(n);
+                        List<Judgement> samples = judgements != null && judgements.size() == n ? judgements
+                                : java.util.Collections.nCopies(n, Judgement.backendError(
+                                        error != null ? error : judgements != null
+                                                ? new IllegalStateException("the model answered " + judgements.size()
+                                                + " judgements for " + n)
+                                                : new TimeoutException(timeoutNanos < callTimeout.toNanos()
+                                                ? "not done by the request deadline of " + deadline.toMillis() + " ms"
+                                                : "no answer within the call timeout of " + callTimeout.toMillis() + " ms"),
+                                        order, Duration.ofNanos(timeoutNanos)));
+                        settle(indices, order, attempt, samples);
+                    });
+        }
+
+        /** Closes the samples of a call, or sends those worth retrying again as one call. */
+        private void settle(List<Integer> indices, List<Integer> order, int attempt, List<Judgement> samples) {
+            List<Integer> retry = new ArrayList<>();
+            List<Judgement> failures = new ArrayList<>();
+            Duration wait = null;
+            for (int j = 0; j < indices.size(); j++) {
+                Duration sampleWait = retryWait(samples.get(j), attempt);
+                if (sampleWait != null && !isStopped() && ticker.read() + sampleWait.toNanos() < deadlineAt) {
+                    retry.add(indices.get(j));
+                    failures.add(samples.get(j));
+                    wait = wait == null || sampleWait.compareTo(wait) > 0 ? sampleWait : wait;
+                } else {
+                    close(indices.get(j), samples.get(j));
+                }
+            }
+            if (!retry.isEmpty()) {
+                CompletableFuture.delayedExecutor(wait.toNanos(), TimeUnit.NANOSECONDS, executor)
+                        .execute(() -> send(retry, order, attempt + 1, failures));
+            }
+        }
+
+        private void closeAll(List<Integer> indices, List<Judgement> previous) {
+            for (int j = 0; j < indices.size(); j++) {
+                close(indices.get(j), previous.isEmpty() ? null : previous.get(j));
+            }
+        }
+
+        /**
+         * Ends sample {@code index} with {@code sample} (null: it never ran). When that closes its wave,
+         * decides: stop (the adaptive rule is met, or nothing is left), or open the next wave.
+         */
+        private void close(int index, @Nullable Judgement sample) {
+            List<SampleDesign.Group> next = List.of();
+            boolean done = false;
             synchronized (this) {
                 if (closed[index]) {
                     return;
                 }
                 closed[index] = true;
                 results[index] = sample;
-                finished++;
-                if (!stopped && sample != null && adaptive != AdaptiveStop.NEVER && settled()) {
+                if (--waveOpen > 0) {
+                    return;
+                }
+                if (!stopped && wave < waves.size() - 1 && settled()) {
+                    settledEarly = true;
+                }
+                if (stopped || wave == waves.size() - 1 || settledEarly) {
                     stopped = true;
-                    stopNow = true;
+                    done = true;
+                } else {
+                    next = nextWave();
                 }
-                while (!stopped && launched < k && launched - finished < wave) {
-                    next.add(launched++);
-                }
-                done = finished == launched && (stopped || launched == k);
             }
-            if (stopNow) {
-                cancelWaiting();
-            }
-            next.forEach(i -> attempt(i, 1, null));
+            next.forEach(group -> send(indices(group), group.order(), 1, List.of()));
             if (done) {
                 finish();
             }
+        }
+
+        /**
+         * Whether the samples so far settle the vote: the adaptive rule is met, on at least the share of
+         * valid samples the quorum asks of all k (so that stopping early never hides a failing judge).
+         * Under the lock.
+         */
+        private boolean settled() {
+            if (adaptive == Adaptive.OFF) {
+                return false;
+            }
+            List<Judgement> valid = valid();
+            if ((long) valid.size() * k < (long) quorum * run) {
+                return false;
+            }
+            return StopRule.settled(adaptive, autoRisk, valid, request.size(), k - run, grm.scoreRange());
         }
 
         private @Nullable Duration retryWait(Judgement sample, int attempt) {
@@ -341,35 +441,6 @@ final class VotingEngine implements VotingGrm {
                     .orElse(null);
         }
 
-        /** Whether the samples so far settle the winner under the adaptive rule; called under the lock. */
-        private boolean settled() {
-            List<Judgement> valid = valid();
-            int n = request.size();
-            if (valid.size() < quorum || n == 1) {
-                return false;
-            }
-            long[] totals = new long[n];
-            for (Judgement sample : valid) {
-                for (int i = 0; i < n; i++) {
-                    totals[i] += sample.scores().get(i);
-                }
-            }
-            int leader = 0;
-            for (int i = 1; i < n; i++) {
-                leader = totals[i] > totals[leader] ? i : leader;
-            }
-            int runnerUp = leader == 0 ? 1 : 0;
-            for (int i = 0; i < n; i++) {
-                runnerUp = i != leader && totals[i] > totals[runnerUp] ? i : runnerUp;
-            }
-            int span = grm.scoreRange().max() - grm.scoreRange().min();
-            long remaining = k - finished;
-            if (totals[leader] - totals[runnerUp] > (long) span * remaining) {
-                return true;
-            }
-            return adaptive == AdaptiveStop.SIGN_TEST && SignTest.settles(valid, leader, runnerUp);
-        }
-
         /** At the deadline, samples still out count as failed, and the vote is taken over what came back. */
         private void expire() {
             List<Integer> out = new ArrayList<>();
@@ -378,7 +449,7 @@ final class VotingEngine implements VotingGrm {
                     return;
                 }
                 stopped = true;
-                for (int i = 0; i < launched; i++) {
+                for (int i = 0; i < run; i++) {
                     if (!closed[i]) {
                         out.add(i);
                     }
@@ -387,9 +458,19 @@ final class VotingEngine implements VotingGrm {
             cancelWaiting();
             for (int index : out) {
                 close(index, Judgement.backendError(new TimeoutException("not done by the request deadline of "
-                                + deadline.toMillis() + " ms"),
-                        order(requestSeed, index, request.size()), deadline));
+                                + deadline.toMillis() + " ms"), orderOf(index), deadline));
             }
+        }
+
+        private List<Integer> orderOf(int index) {
+            for (List<SampleDesign.Group> groups : waves) {
+                for (SampleDesign.Group group : groups) {
+                    if (group.samples().contains(index)) {
+                        return group.order();
+                    }
+                }
+            }
+            throw new IllegalStateException("sample " + index + " is in no group");
         }
 
         private void stop() {
@@ -399,18 +480,17 @@ final class VotingEngine implements VotingGrm {
             cancelWaiting();
         }
 
-        /** Cancels the permits still queued; a sample whose permit is cancelled never ran. */
+        /**
+         * Cancels the permits still queued; a call whose permit is cancelled never runs, and its samples
+         * close when its queued stage sees the vote stopped.
+         */
         private void cancelWaiting() {
-            java.util.Map<Integer, CompletableFuture<Void>> pending;
+            Map<Integer, CompletableFuture<Void>> pending;
             synchronized (this) {
-                pending = new java.util.HashMap<>(waiting);
+                pending = new HashMap<>(waiting);
                 waiting.clear();
             }
-            pending.forEach((index, permit) -> {
-                if (permit.cancel(false)) {
-                    close(index, null);
-                }
-            });
+            pending.values().forEach(permit -> permit.cancel(false));
         }
 
         private synchronized boolean isStopped() {
@@ -429,14 +509,16 @@ final class VotingEngine implements VotingGrm {
 
         private void finish() {
             List<Judgement> samples = new ArrayList<>();
+            List<VoteResult.SampleCall> provenance = new ArrayList<>();
             synchronized (this) {
-                for (Judgement sample : results) {
-                    if (sample != null) {
-                        samples.add(sample);
+                for (int i = 0; i < k; i++) {
+                    if (results[i] != null) {
+                        samples.add(results[i]);
+                        provenance.add(new VoteResult.SampleCall(i, seeds[i], calls[i], choices[i]));
                     }
                 }
             }
-            result.complete(verdict(request, requestSeed, samples, k, quorum));
+            result.complete(verdict(request, requestSeed, samples, provenance, k, quorum, settledEarly));
         }
     }
 

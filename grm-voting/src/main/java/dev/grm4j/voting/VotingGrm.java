@@ -15,9 +15,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 /**
- * Voting@k over a {@link PointwiseGrm}: k judgements of one request, each presenting the responses in
- * its own seeded random order, scores mapped back to the request's order and summed. Failed samples
- * never vote; fewer valid samples than the quorum give {@link VoteStatus#NO_QUORUM}, never a score.
+ * Voting@k over a {@link PointwiseGrm}: k judgements of one request, scores mapped back to the
+ * request's order and summed. Failed samples never vote; fewer valid samples than the quorum give
+ * {@link VoteStatus#NO_QUORUM}, never a score.
+ *
+ * <p><b>Orders.</b> By default the k samples follow a balanced design ({@link Shuffle#BALANCED}): over
+ * them every response sits at every position equally often, so position bias cancels by construction.
+ * Samples that share an order go to the model as one call of n completions
+ * ({@link PointwiseGrm#judgeAllAsync}); a backend that supports it prefills and bills that prompt once.
+ *
+ * <p><b>Adaptive.</b> With {@link Adaptive#EXACT} or {@link Adaptive#AUTO} the samples run in waves of
+ * whole balanced blocks, and the vote stops once the samples so far settle it.
  *
  * <p><b>Reproducible.</b> Every permutation, sampling seed and tie-break is derived from the voting
  * seed, the request's content fingerprint and the sample index, so the same seed and a deterministic
@@ -104,6 +112,10 @@ public interface VotingGrm {
         public static final int DEFAULT_K = 8;
         public static final int DEFAULT_MAX_CONCURRENCY = 64;
         public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(60);
+        /** AUTO's risk: the bound on the chance that the samples not run would change the winner. */
+        public static final double DEFAULT_AUTO_RISK = 0.2;
+        /** The fewest samples between two adaptive decisions: two balanced blocks of a pair. */
+        public static final int DEFAULT_WAVE = 4;
 
         private final PointwiseGrm grm;
         private int k = DEFAULT_K;
@@ -114,9 +126,11 @@ public interface VotingGrm {
         private RetryPolicy retry = RetryPolicy.defaults();
         private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
         private Duration deadline;
-        private boolean shuffle = true;
-        private AdaptiveStop adaptive = AdaptiveStop.NEVER;
-        private Integer wave;
+        private Shuffle shuffle = Shuffle.BALANCED;
+        private Adaptive adaptive = Adaptive.OFF;
+        private double autoRisk = DEFAULT_AUTO_RISK;
+        private int wave = DEFAULT_WAVE;
+        private Integer samplesPerCall;
         private Executor executor;
         private Ticker ticker = Ticker.system();
 
@@ -191,24 +205,56 @@ public interface VotingGrm {
             return this;
         }
 
-        /** Whether each sample presents the responses in its own random order; true by default. */
-        public Builder shuffle(boolean shuffle) {
-            this.shuffle = shuffle;
+        /** How each sample's order of the responses is chosen; {@link Shuffle#BALANCED} by default. */
+        public Builder shuffle(Shuffle shuffle) {
+            this.shuffle = Objects.requireNonNull(shuffle, "shuffle");
             return this;
         }
 
-        /** When a request may stop before all k samples ran; {@link AdaptiveStop#NEVER} by default. */
-        public Builder adaptive(AdaptiveStop adaptive) {
+        /** {@link Shuffle#BALANCED} for true, {@link Shuffle#OFF} for false. */
+        public Builder shuffle(boolean shuffle) {
+            return shuffle(shuffle ? Shuffle.BALANCED : Shuffle.OFF);
+        }
+
+        /** When a request may stop before all k samples ran; {@link Adaptive#OFF} (Voting@k) by default. */
+        public Builder adaptive(Adaptive adaptive) {
             this.adaptive = Objects.requireNonNull(adaptive, "adaptive");
             return this;
         }
 
-        /** In adaptive modes, the most samples of one request in flight at once; the quorum by default. */
+        /**
+         * {@link Adaptive#AUTO}'s risk, in (0, 1): it stops once its bound on the chance that the remaining
+         * samples would change the winner is below this; {@link #DEFAULT_AUTO_RISK} by default.
+         */
+        public Builder autoRisk(double risk) {
+            if (!(risk > 0 && risk < 1)) {
+                throw new IllegalArgumentException("autoRisk must be in (0, 1), was " + risk);
+            }
+            this.autoRisk = risk;
+            return this;
+        }
+
+        /**
+         * In adaptive modes, the fewest samples between two decisions, rounded up to whole balanced blocks
+         * (N orders, or N orders sampled several times each); {@link #DEFAULT_WAVE} by default.
+         */
         public Builder wave(int wave) {
             if (wave < 1) {
                 throw new IllegalArgumentException("wave must be >= 1, was " + wave);
             }
             this.wave = wave;
+            return this;
+        }
+
+        /**
+         * The most samples one call may carry (samples sharing an order are asked for as n completions of
+         * one call); the concurrency limit by default. 1 makes every sample its own call.
+         */
+        public Builder samplesPerCall(int samplesPerCall) {
+            if (samplesPerCall < 1) {
+                throw new IllegalArgumentException("samplesPerCall must be >= 1, was " + samplesPerCall);
+            }
+            this.samplesPerCall = samplesPerCall;
             return this;
         }
 
@@ -237,9 +283,9 @@ public interface VotingGrm {
             if (effectiveQuorum > k) {
                 throw new IllegalArgumentException("quorum " + effectiveQuorum + " exceeds k " + k);
             }
-            int effectiveWave = adaptive == AdaptiveStop.NEVER ? k : Math.min(k, wave != null ? wave : effectiveQuorum);
+            int perCall = samplesPerCall != null ? samplesPerCall : maxConcurrency;
             return new VotingEngine(new VotingEngine.Settings(grm, k, effectiveQuorum, seed, sampling, maxConcurrency,
-                    retry, callTimeout, deadline, shuffle, adaptive, effectiveWave, executor, ticker));
+                    retry, callTimeout, deadline, shuffle, adaptive, autoRisk, wave, perCall, executor, ticker));
         }
 
         private static Duration positive(Duration duration, String name) {
@@ -251,26 +297,40 @@ public interface VotingGrm {
         }
     }
 
-    /**
-     * When a request may stop sampling before all k samples ran. In adaptive modes the samples of one
-     * request run in waves (see {@link VotingGrm.Builder#wave(int)}), so that samples not yet started
-     * can be skipped.
-     */
-    public enum AdaptiveStop {
-        /** Always run all k samples (the paper's Voting@k). */
-        NEVER,
+    /** How the k samples of a request order the responses. */
+    enum Shuffle {
         /**
-         * Stop once the remaining samples cannot change the best response: the leader's total exceeds the
-         * runner-up's by more than {@code (max - min) * remaining} (9 x remaining on 1..10), and the quorum
-         * is met. The best response is then the one running all k would give, and no tie can arise.
+         * A balanced design: blocks of the N rotations of a seeded random order, so that every response sits
+         * at every position equally often (exactly when N divides k); orders distinct while k <= N!.
+         */
+        BALANCED,
+        /** A fresh seeded random order per sample: the paper's procedure, as peers run it. */
+        RANDOM,
+        /** Every sample shows the responses in the request's own order. */
+        OFF
+    }
+
+    /**
+     * When a request may stop sampling before all k samples ran. Adaptive modes run the samples in waves
+     * (see {@link VotingGrm.Builder#wave(int)}) and decide after each; an early stop also needs the share of
+     * valid samples the quorum asks of all k.
+     */
+    enum Adaptive {
+        /** Always run all k samples: the paper's Voting@k. */
+        OFF,
+        /**
+         * Stop once the remaining samples cannot change the best response: the leader's total exceeds every
+         * other's by more than {@code (max - min) * remaining} (9 x remaining on 1..10). The best response
+         * is then the one all k would give.
          */
         EXACT,
         /**
-         * {@link #EXACT}, or earlier once a one-sided sign test says the leader is settled: among the valid
-         * samples so far, count those that scored the leader strictly above the runner-up (w) and strictly
-         * below (l); stop when at least the quorum is valid and {@code P(X >= w | X ~ Binomial(w + l, 1/2)) < 0.01}.
-         * Saves more samples than EXACT, but may (rarely) pick another response than all k would.
+         * Stop once a bound on the chance that the remaining samples would change the winner is below the
+         * risk ({@link Builder#autoRisk(double)}, 0.2 by default), under a model in which the samples not
+         * run are like those seen (a Dirichlet-multinomial over samples for, level with and against the
+         * leader, with half a sample of prior doubt; each challenger's chance is added). Far cheaper than
+         * EXACT; it may, rarely, pick another response than all k would.
          */
-        SIGN_TEST
+        AUTO
     }
 }

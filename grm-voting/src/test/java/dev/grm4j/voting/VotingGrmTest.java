@@ -1,6 +1,6 @@
 package dev.grm4j.voting;
 
-import dev.grm4j.voting.VotingGrm.AdaptiveStop;
+import dev.grm4j.voting.VotingGrm.Adaptive;
 import dev.grm4j.voting.VoteResult.VoteRecord;
 import dev.grm4j.voting.VoteResult.VoteStatus;
 import dev.grm4j.core.GrmRequest;
@@ -373,7 +373,7 @@ class VotingGrmTest {
                 .seed(2).build()).build();
 
         List<VoteResult> all = VotingGrm.builder(grm).k(16).seed(8).build().voteAll(requests);
-        List<VoteResult> adaptive = VotingGrm.builder(grm).k(16).seed(8).adaptive(AdaptiveStop.EXACT).wave(4)
+        List<VoteResult> adaptive = VotingGrm.builder(grm).k(16).seed(8).adaptive(Adaptive.EXACT).wave(1)
                 .build().voteAll(requests);
 
         int spent = 0;
@@ -388,7 +388,7 @@ class VotingGrmTest {
     }
 
     @Test
-    void the_sign_test_saves_more_samples_than_the_exact_rule() {
+    void auto_saves_more_samples_than_the_exact_rule_and_rarely_picks_another_winner() {
         GroundTruth truth = GroundTruth.create();
         List<GrmRequest> requests = IntStream.range(0, 100).mapToObj(i -> {
             List<String> responses = List.of("good " + i, "bad " + i);
@@ -398,14 +398,16 @@ class VotingGrmTest {
         PointwiseGrm grm = PointwiseGrm.builder(SimulatedJudge.builder().accuracy(0.9).groundTruth(truth)
                 .seed(2).build()).build();
 
-        int exact = VotingGrm.builder(grm).k(32).adaptive(AdaptiveStop.EXACT).build().voteAll(requests).stream()
-                .mapToInt(VoteResult::samplesRun).sum();
-        int sign = VotingGrm.builder(grm).k(32).adaptive(AdaptiveStop.SIGN_TEST).build().voteAll(requests).stream()
-                .mapToInt(VoteResult::samplesRun).sum();
+        List<VoteResult> full = VotingGrm.builder(grm).k(32).build().voteAll(requests);
+        List<VoteResult> exact = VotingGrm.builder(grm).k(32).adaptive(Adaptive.EXACT).build().voteAll(requests);
+        List<VoteResult> auto = VotingGrm.builder(grm).k(32).adaptive(Adaptive.AUTO).build().voteAll(requests);
 
-        assertThat(sign).isLessThan(exact);
-        assertThat(SignTest.pValue(7, 7)).isCloseTo(1 / 128.0, within(1e-12));
-        assertThat(SignTest.pValue(0, 5)).isCloseTo(1.0, within(1e-12));
+        int exactSpent = exact.stream().mapToInt(VoteResult::samplesRun).sum();
+        int autoSpent = auto.stream().mapToInt(VoteResult::samplesRun).sum();
+        assertThat(autoSpent).isLessThan(exactSpent).isLessThan(32 * requests.size() / 3);
+        long changed = IntStream.range(0, requests.size()).filter(i -> auto.get(i).best() != full.get(i).best()).count();
+        assertThat(changed).as("winners AUTO changed against Voting@32").isLessThanOrEqualTo(2);
+        assertThat(auto).allSatisfy(result -> assertThat(result.samplesRun() % 4).as("whole waves").isZero());
     }
 
     @Test
@@ -464,14 +466,52 @@ class VotingGrmTest {
     }
 
     @Test
-    void each_call_tells_the_backend_how_many_samples_share_its_prompt() {
-        ScriptedBackend judge = lengthJudge(NO_LATENCY);
+    void samples_that_share_an_order_go_out_as_one_call_of_n_where_the_backend_samples_in_one_call() {
+        ScriptedBackend judge = lengthJudge(NO_LATENCY).samplingInOneCall();
         PointwiseGrm grm = PointwiseGrm.builder(judge).build();
 
-        VotingGrm.builder(grm).k(5).shuffle(false).build().vote(GrmRequest.of("q", "a", "bb"));
-        VotingGrm.builder(grm).k(3).build().vote(GrmRequest.of("q", "a", "bb"));
+        VoteResult unshuffled = VotingGrm.builder(grm).k(5).shuffle(false).build().vote(GrmRequest.of("q", "a", "bb"));
+        VoteResult balanced = VotingGrm.builder(grm).k(8).build().vote(GrmRequest.of("q", "a", "bb"));
 
-        assertThat(judge.calls()).extracting(CompletionRequest::n).containsExactly(5, 5, 5, 5, 5, 1, 1, 1);
+        assertThat(judge.calls()).extracting(CompletionRequest::n).containsExactly(5, 4, 4);
+        assertThat(unshuffled.samplesRun()).isEqualTo(5);
+        assertThat(balanced.permutations()).filteredOn(order -> order.equals(List.of(0, 1))).hasSize(4);
+    }
+
+    @Test
+    void a_backend_without_native_n_gets_one_call_per_sample_seeded_by_its_index() {
+        ScriptedBackend judge = lengthJudge(NO_LATENCY);
+        PointwiseGrm grm = PointwiseGrm.builder(judge).build();
+        GrmRequest request = GrmRequest.of("q", "a", "bb");
+
+        VotingGrm voting = VotingGrm.builder(grm).k(4).seed(3).build();
+        VoteResult.VoteRecord record = voting.record(request, voting.vote(request));
+
+        assertThat(judge.calls()).extracting(CompletionRequest::n).containsExactly(1, 1, 1, 1);
+        assertThat(record.samplesInOneCall()).isFalse();
+        assertThat(record.calls()).isEqualTo(4);
+        assertThat(record.samples()).extracting(VoteResult.VoteRecord.Sample::samplingSeed).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void a_balanced_vote_shows_every_response_at_every_position_equally_often() {
+        PointwiseGrm grm = PointwiseGrm.builder(lengthJudge(NO_LATENCY)).build();
+        for (int k : List.of(3, 6, 12)) {
+            VoteResult result = VotingGrm.builder(grm).k(k).seed(k).build()
+                    .vote(GrmRequest.of("q" + k, "a", "bb", "ccc"));
+            int[][] seen = new int[3][3];
+            result.permutations().forEach(order -> {
+                for (int position = 0; position < 3; position++) {
+                    seen[order.get(position)][position]++;
+                }
+            });
+            for (int[] positions : seen) {
+                assertThat(positions).as("k = %d", k).containsOnly(k / 3);
+            }
+            if (k <= 6) {
+                assertThat(result.permutations()).as("k <= 3! gives distinct orders").doesNotHaveDuplicates();
+            }
+        }
     }
 
     @Test

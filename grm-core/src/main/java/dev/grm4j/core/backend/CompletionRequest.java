@@ -18,17 +18,20 @@ import java.util.Optional;
  * @param sampling temperature, output budget, seed and stop sequences
  * @param output   the judgement this call must write, for a GRM prompt; empty for a free-text call
  *                 (principle generation, meta judging)
- * @param n        how many samples of this exact prompt (same messages) the caller wants, this call
- *                 included, >= 1. Each call still returns one completion; a backend may use it to
- *                 batch the samples or keep the prompt's cache for them
+ * @param n        how many completions of this prompt the caller wants, >= 1: what
+ *                 {@link LlmBackend#completeAllAsync} returns ({@link LlmBackend#completeAsync} answers
+ *                 one, whatever n says)
+ * @param affinity a key that stays the same for every call of one request's samples, so that a
+ *                 prefix-aware router can keep them on one replica; empty when the caller has none
  */
 public record CompletionRequest(List<Message> messages, SamplingOptions sampling, Optional<OutputSpec> output,
-                                int n) {
+                                int n, Optional<String> affinity) {
 
     public CompletionRequest {
         messages = List.copyOf(Objects.requireNonNull(messages, "messages"));
         Objects.requireNonNull(sampling, "sampling");
         Objects.requireNonNull(output, "output");
+        Objects.requireNonNull(affinity, "affinity");
         if (messages.isEmpty()) {
             throw new IllegalArgumentException("messages is empty: a completion needs a prompt");
         }
@@ -37,9 +40,24 @@ public record CompletionRequest(List<Message> messages, SamplingOptions sampling
         }
     }
 
-    /** A free-text call: no output spec, one sample. */
+    /** A free-text call: no output spec, one sample, no affinity key. */
     public CompletionRequest(List<Message> messages, SamplingOptions sampling) {
-        this(messages, sampling, Optional.empty(), 1);
+        this(messages, sampling, Optional.empty(), 1, Optional.empty());
+    }
+
+    /** A call without an affinity key. */
+    public CompletionRequest(List<Message> messages, SamplingOptions sampling, Optional<OutputSpec> output, int n) {
+        this(messages, sampling, output, n, Optional.empty());
+    }
+
+    /** This request for {@code n} completions. */
+    public CompletionRequest withN(int n) {
+        return new CompletionRequest(messages, sampling, output, n, affinity);
+    }
+
+    /** This request with other sampling options (for one completion of several: its own seed). */
+    public CompletionRequest withSampling(SamplingOptions sampling) {
+        return new CompletionRequest(messages, sampling, output, n, affinity);
     }
 
     /**

@@ -1,7 +1,11 @@
 package dev.grm4j.core.backend;
 
+import dev.grm4j.core.SamplingOptions;
 import dev.grm4j.core.internal.Futures;
+import dev.grm4j.core.internal.Seeds;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CancellationException;
@@ -45,6 +49,38 @@ public interface LlmBackend {
      * implementation can; see each implementation for which threads run the call.
      */
     CompletableFuture<Completion> completeAsync(CompletionRequest request);
+
+    /**
+     * Samples {@code request.n()} completions of one prompt, each its own sample, one future per
+     * completion in choice order. By default that is n calls of {@link #completeAsync}, each for one
+     * completion, the i-th seeded {@code Seeds.choice(seed, i)} (the request's seed for the first, so
+     * n = 1 is exactly one plain call); their failures are their own. A backend that can sample n
+     * completions in one call (OpenAI-compatible servers: vLLM and SGLang prefill the prompt once for
+     * all n, OpenAI bills it once) overrides this and {@link #samplesInOneCall()}; its futures then
+     * succeed or fail together.
+     */
+    default List<CompletableFuture<Completion>> completeAllAsync(CompletionRequest request) {
+        List<CompletableFuture<Completion>> completions = new ArrayList<>(request.n());
+        SamplingOptions sampling = request.sampling();
+        for (int i = 0; i < request.n(); i++) {
+            SamplingOptions choice = sampling.seed().isPresent() && i > 0
+                    ? sampling.withSeed(Seeds.choice(sampling.seed().getAsLong(), i)) : sampling;
+            try {
+                completions.add(completeAsync(request.withN(1).withSampling(choice)));
+            } catch (RuntimeException e) {
+                completions.add(CompletableFuture.failedFuture(e));
+            }
+        }
+        return completions;
+    }
+
+    /**
+     * Whether {@link #completeAllAsync} answers n completions with one call of the model (one prompt
+     * prefilled and billed once); false by default. Reproducibility records say which it was.
+     */
+    default boolean samplesInOneCall() {
+        return false;
+    }
 
     /** The model's name, as recorded in judgements and reproducibility records. */
     String modelName();

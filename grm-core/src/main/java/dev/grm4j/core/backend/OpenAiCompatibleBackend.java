@@ -84,6 +84,9 @@ public final class OpenAiCompatibleBackend implements LlmBackend {
     private final Map<String, String> extraBody;
     private final HttpClient http;
     private final EndpointPool pool;
+    private final boolean nativeN;
+    private final @Nullable String affinityField;
+    private final @Nullable String affinityHeader;
 
     private OpenAiCompatibleBackend(Settings settings) {
         this.modelName = settings.modelName();
@@ -97,6 +100,9 @@ public final class OpenAiCompatibleBackend implements LlmBackend {
         this.connectTimeout = http.connectTimeout().orElse(null);
         this.pool = new EndpointPool(settings.baseUrls(), settings.cooldown().toNanos(),
                 settings.failuresBeforeCooldown(), settings.ticker());
+        this.nativeN = settings.nativeN();
+        this.affinityField = settings.affinityField();
+        this.affinityHeader = settings.affinityHeader();
     }
 
     /**
@@ -105,10 +111,13 @@ public final class OpenAiCompatibleBackend implements LlmBackend {
      *
      * @param apiKey     null without one
      * @param httpClient null for the default client
+     * @param affinityField null to send no affinity key in the body
+     * @param affinityHeader null to send none as a header
      */
     private record Settings(String modelName, List<String> baseUrls, @Nullable String apiKey, Duration callTimeout,
                             Duration connectTimeout, @Nullable HttpClient httpClient, Duration cooldown,
-                            int failuresBeforeCooldown, Map<String, String> extraBody, Ticker ticker) {
+                            int failuresBeforeCooldown, Map<String, String> extraBody, Ticker ticker,
+                            boolean nativeN, @Nullable String affinityField, @Nullable String affinityHeader) {
     }
 
     /** A builder; {@link Builder#baseUrl(String)} and {@link Builder#modelName(String)} are required. */
@@ -127,7 +136,46 @@ public final class OpenAiCompatibleBackend implements LlmBackend {
     @Override
     public CompletableFuture<Completion> completeAsync(CompletionRequest request) {
         Objects.requireNonNull(request, "request");
-        byte[] body = OpenAiProtocol.requestBody(modelName, request, extraBody);
+        Call call = send(request.withN(1));
+        CompletableFuture<Completion> one = call.thenApply(choices -> choices.get(0));
+        cancelsWith(one, call, new AtomicInteger(1));
+        return one;
+    }
+
+    /**
+     * One call with the server's {@code n} (vLLM and SGLang prefill the prompt once for all n; OpenAI
+     * bills it once): n futures that complete together, from one answer of n choices. Settling every one
+     * of them first (cancel, timeout) aborts the call.
+     */
+    @Override
+    public List<CompletableFuture<Completion>> completeAllAsync(CompletionRequest request) {
+        Objects.requireNonNull(request, "request");
+        if (!nativeN || request.n() == 1) {
+            return LlmBackend.super.completeAllAsync(request);
+        }
+        Call call = send(request);
+        AtomicInteger live = new AtomicInteger(request.n());
+        List<CompletableFuture<Completion>> choices = new ArrayList<>(request.n());
+        for (int i = 0; i < request.n(); i++) {
+            int index = i;
+            CompletableFuture<Completion> choice = call.thenApply(answers -> answers.get(index));
+            cancelsWith(choice, call, live);
+            choices.add(choice);
+        }
+        return choices;
+    }
+
+    /** Whether calls for n completions send the server's {@code n}; true unless turned off in the builder. */
+    @Override
+    public boolean samplesInOneCall() {
+        return nativeN;
+    }
+
+    private Call send(CompletionRequest request) {
+        if (request.n() > 1 && !nativeN) {
+            throw new IllegalStateException("n > 1 with nativeN off: use the default completeAllAsync");
+        }
+        byte[] body = OpenAiProtocol.requestBody(modelName, request, extraBody, affinityField);
         EndpointPool.Endpoint endpoint = pool.acquire();
         HttpRequest.Builder httpRequest = HttpRequest.newBuilder(endpoint.uri)
                 .timeout(callTimeout)
@@ -137,9 +185,24 @@ public final class OpenAiCompatibleBackend implements LlmBackend {
         if (authorization != null) {
             httpRequest.header("Authorization", authorization);
         }
-        Call call = new Call(this, endpoint);
+        if (affinityHeader != null && request.affinity().isPresent()) {
+            httpRequest.header(affinityHeader, request.affinity().get());
+        }
+        Call call = new Call(this, endpoint, request.n());
         call.start(httpRequest.build());
         return call;
+    }
+
+    /**
+     * When every one of a call's futures was settled by someone else (cancelled, or completed as
+     * {@code orTimeout} does) before the call answered, the call is cancelled, aborting its exchange.
+     */
+    private static void cancelsWith(CompletableFuture<Completion> choice, Call call, AtomicInteger live) {
+        choice.whenComplete((ignored, error) -> {
+            if (!call.isDone() && live.decrementAndGet() == 0) {
+                call.cancel(true);
+            }
+        });
     }
 
     /** The model name sent with every call. */
@@ -207,21 +270,23 @@ public final class OpenAiCompatibleBackend implements LlmBackend {
      * The future of one call. Whichever comes first (the answer, the deadline, a cancel) settles it, and
      * only that one gives the endpoint back to the pool.
      */
-    private static final class Call extends CompletableFuture<Completion> {
+    private static final class Call extends CompletableFuture<List<Completion>> {
 
         private static final AtomicIntegerFieldUpdater<Call> SETTLED =
                 AtomicIntegerFieldUpdater.newUpdater(Call.class, "settled");
 
         private final OpenAiCompatibleBackend backend;
         private final EndpointPool.Endpoint endpoint;
+        private final int choices;
         private volatile int settled;
         private volatile boolean timedOut;
         private volatile ScheduledFuture<?> deadline;
         private volatile CompletableFuture<HttpResponse<byte[]>> exchange;
 
-        Call(OpenAiCompatibleBackend backend, EndpointPool.Endpoint endpoint) {
+        Call(OpenAiCompatibleBackend backend, EndpointPool.Endpoint endpoint, int choices) {
             this.backend = backend;
             this.endpoint = endpoint;
+            this.choices = choices;
         }
 
         void start(HttpRequest request) {
@@ -251,7 +316,7 @@ public final class OpenAiCompatibleBackend implements LlmBackend {
         }
 
         @Override
-        public boolean complete(Completion value) {
+        public boolean complete(List<Completion> value) {
             abandon();
             return super.complete(value);
         }
@@ -291,9 +356,9 @@ public final class OpenAiCompatibleBackend implements LlmBackend {
                         status >= 500 ? EndpointPool.Result.FAILED : EndpointPool.Result.REJECTED);
                 return;
             }
-            Completion completion;
+            List<Completion> completion;
             try {
-                completion = OpenAiProtocol.completion(url, status, response.body(), backend.apiKey);
+                completion = OpenAiProtocol.completions(url, status, response.body(), backend.apiKey, choices);
             } catch (BackendException e) {
                 settle(null, e, EndpointPool.Result.FAILED);
                 return;
@@ -310,7 +375,8 @@ public final class OpenAiCompatibleBackend implements LlmBackend {
             }
         }
 
-        private void settle(Completion completion, BackendException failure, EndpointPool.Result result) {
+        private void settle(@Nullable List<Completion> completion, @Nullable BackendException failure,
+                            EndpointPool.Result result) {
             if (!SETTLED.compareAndSet(this, 0, 1)) {
                 return;
             }
@@ -373,6 +439,9 @@ public final class OpenAiCompatibleBackend implements LlmBackend {
         private int failuresBeforeCooldown = 3;
         private Map<String, String> extraBody = Map.of();
         private Ticker ticker = Ticker.system();
+        private boolean nativeN = true;
+        private @Nullable String affinityField = "user";
+        private @Nullable String affinityHeader;
 
         private Builder() {
         }
@@ -545,6 +614,45 @@ public final class OpenAiCompatibleBackend implements LlmBackend {
             return this;
         }
 
+        /**
+         * Whether n samples of one prompt go out as one call with the server's {@code n} (vLLM, SGLang,
+         * OpenAI: the prompt is prefilled and billed once); true by default. Turn it off for a server
+         * that ignores or refuses {@code n}: each sample is then its own call.
+         */
+        public Builder nativeN(boolean nativeN) {
+            this.nativeN = nativeN;
+            return this;
+        }
+
+        /**
+         * The body field that carries each request's affinity key (the same for every sample of one
+         * request), so that a prefix-aware router keeps those samples on one replica: OpenAI's
+         * {@code user} by default, which vLLM and SGLang accept. Null sends none.
+         *
+         * @throws IllegalArgumentException if it is blank or a field the backend writes itself
+         */
+        public Builder affinityField(@Nullable String field) {
+            if (field != null && (field.isBlank() || OpenAiProtocol.RESERVED_FIELDS.contains(field))) {
+                throw new IllegalArgumentException("affinityField must be a free body field name, was '" + field + "'");
+            }
+            this.affinityField = field;
+            return this;
+        }
+
+        /**
+         * A request header that carries the affinity key too, for routers that read a header (the vLLM
+         * production-stack's session routing, {@code --session-key}); none by default.
+         *
+         * @throws IllegalArgumentException if it is not a valid header name
+         */
+        public Builder affinityHeader(@Nullable String header) {
+            if (header != null && !header.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
+                throw new IllegalArgumentException("affinityHeader must be an HTTP header name, was '" + header + "'");
+            }
+            this.affinityHeader = header;
+            return this;
+        }
+
         /** The ticker for cooldowns, {@link Ticker#system()} by default; a seam for tests. */
         Builder ticker(Ticker ticker) {
             this.ticker = Objects.requireNonNull(ticker, "ticker");
@@ -569,7 +677,8 @@ public final class OpenAiCompatibleBackend implements LlmBackend {
                         "connectTimeout applies to the default client only: set it on the given httpClient");
             }
             return new OpenAiCompatibleBackend(new Settings(modelName, List.copyOf(baseUrls), apiKey, callTimeout,
-                    connectTimeout, httpClient, cooldown, failuresBeforeCooldown, extraBody, ticker));
+                    connectTimeout, httpClient, cooldown, failuresBeforeCooldown, extraBody, ticker, nativeN,
+                    affinityField, affinityHeader));
         }
 
         private static Duration checkPositive(Duration value, String name) {

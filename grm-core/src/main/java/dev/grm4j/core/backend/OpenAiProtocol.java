@@ -21,6 +21,8 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -39,7 +41,7 @@ final class OpenAiProtocol {
 
     /** Request fields the backend writes itself, or that would break reading the answer. */
     static final Set<String> RESERVED_FIELDS =
-            Set.of("model", "messages", "temperature", "max_tokens", "seed", "stop", "stream");
+            Set.of("model", "messages", "temperature", "max_tokens", "seed", "stop", "stream", "n");
 
     private static final int EXCERPT_CHARS = 200;
 
@@ -52,6 +54,17 @@ final class OpenAiProtocol {
      * @param extraBody field name to already-serialized JSON value, written after the standard fields
      */
     static byte[] requestBody(String model, CompletionRequest request, Map<String, String> extraBody) {
+        return requestBody(model, request, extraBody, null);
+    }
+
+    /**
+     * The JSON body of one call for {@code request.n()} completions.
+     *
+     * @param affinityField the body field that carries the request's affinity key (OpenAI's {@code user}),
+     *                      or null to send none; an extra body field of that name wins
+     */
+    static byte[] requestBody(String model, CompletionRequest request, Map<String, String> extraBody,
+                              @Nullable String affinityField) {
         int estimate = 192;
         for (Message message : request.messages()) {
             estimate += message.content().length() + 32;
@@ -71,6 +84,12 @@ final class OpenAiProtocol {
             json.writeEndArray();
             json.writeNumberField("temperature", sampling.temperature());
             json.writeNumberField("max_tokens", sampling.maxOutputTokens());
+            if (request.n() > 1) {
+                json.writeNumberField("n", request.n());
+            }
+            if (affinityField != null && request.affinity().isPresent() && !extraBody.containsKey(affinityField)) {
+                json.writeStringField(affinityField, request.affinity().get());
+            }
             if (sampling.seed().isPresent()) {
                 json.writeNumberField("seed", sampling.seed().getAsLong());
             }
@@ -93,10 +112,19 @@ final class OpenAiProtocol {
     }
 
     /**
-     * Reads a 2xx answer, the key masked in its text should the judge repeat it; a body that is not a
-     * completion is a retriable failure.
+     * Reads a 2xx answer of one completion, the key masked in its text should the judge repeat it; a
+     * body that is not a completion is a retriable failure.
      */
     static Completion completion(String url, int status, byte[] body, String secret) {
+        return completions(url, status, body, secret, 1).get(0);
+    }
+
+    /**
+     * Reads a 2xx answer of {@code n} choices (the server's {@code n}), in their {@code index} order.
+     * The usage of the call is spread over them: the prompt's tokens on the first (the prompt was read
+     * once), the completion tokens in proportion to each choice's length, so that the sums are the call's.
+     */
+    static List<Completion> completions(String url, int status, byte[] body, String secret, int n) {
         JsonNode root;
         try {
             root = JSON.readTree(body);
@@ -112,26 +140,55 @@ final class OpenAiProtocol {
             throw malformed(url, status, "answer has no choices"
                     + (error == null ? "" : ": " + excerpt(error, secret)), null);
         }
-        JsonNode choice = choices.get(0);
-        JsonNode message = choice.path("message");
-        if (!message.isObject()) {
-            throw malformed(url, status, "choices[0] has no message", null);
+        if (choices.size() < n) {
+            throw malformed(url, status, "answer has " + choices.size() + " choices, " + n + " were asked for", null);
         }
-        // reasoning_content (DeepSeek, vLLM's reasoning parsers) is deliberately not read: the judge
-        // must see only the answer.
-        String content = content(message.path("content"));
-        if (content == null) {
-            throw malformed(url, status, "choices[0].message.content is neither text nor text parts", null);
+        String[] texts = new String[n];
+        FinishReason[] finishes = new FinishReason[n];
+        for (int i = 0; i < n; i++) {
+            JsonNode choice = choices.get(i);
+            // Servers that omit the index list the choices in order.
+            int index = choice.path("index").canConvertToInt() ? choice.path("index").asInt() : i;
+            if (index < 0 || index >= n) {
+                throw malformed(url, status, "choices[" + i + "] has index " + index + ", not in 0.." + (n - 1), null);
+            }
+            if (texts[index] != null) {
+                throw malformed(url, status, "choices[" + i + "] repeats index " + index, null);
+            }
+            JsonNode message = choice.path("message");
+            if (!message.isObject()) {
+                throw malformed(url, status, "choices[" + i + "] has no message", null);
+            }
+            // reasoning_content (DeepSeek, vLLM's reasoning parsers) is deliberately not read: the judge
+            // must see only the answer.
+            String content = content(message.path("content"));
+            if (content == null) {
+                throw malformed(url, status, "choices[" + i + "].message.content is neither text nor text parts", null);
+            }
+            texts[index] = mask(content, secret);
+            finishes[index] = switch (choice.path("finish_reason").asText("")) {
+                case "stop" -> FinishReason.STOP;
+                case "length" -> FinishReason.LENGTH;
+                default -> FinishReason.OTHER;
+            };
         }
-        String text = mask(content, secret);
-        FinishReason finishReason = switch (choice.path("finish_reason").asText("")) {
-            case "stop" -> FinishReason.STOP;
-            case "length" -> FinishReason.LENGTH;
-            default -> FinishReason.OTHER;
-        };
         JsonNode usage = root.path("usage");
-        return new Completion(text, TokenUsage.of(Math.max(0, usage.path("prompt_tokens").asLong(0)),
-                Math.max(0, usage.path("completion_tokens").asLong(0))), finishReason);
+        long prompt = Math.max(0, usage.path("prompt_tokens").asLong(0));
+        long output = Math.max(0, usage.path("completion_tokens").asLong(0));
+        long chars = 0;
+        for (String text : texts) {
+            chars += text.length();
+        }
+        List<Completion> completions = new ArrayList<>(n);
+        long given = 0;
+        for (int i = 0; i < n; i++) {
+            long share = i == n - 1 ? output - given
+                    : chars == 0 ? output / n : Math.round((double) output * texts[i].length() / chars);
+            share = Math.max(0, Math.min(share, output - given));
+            given += share;
+            completions.add(new Completion(texts[i], TokenUsage.of(i == 0 ? prompt : 0, share), finishes[i]));
+        }
+        return completions;
     }
 
     /**

@@ -1,6 +1,8 @@
 package dev.grm4j.core.internal;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -13,7 +15,7 @@ import java.util.function.Supplier;
 public final class AsyncLimiter {
 
     private final int permits;
-    private final ArrayDeque<CompletableFuture<Void>> waiters = new ArrayDeque<>();
+    private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
     private int inUse;
 
     public AsyncLimiter(int permits) {
@@ -73,36 +75,72 @@ public final class AsyncLimiter {
 
     /** Completes when a permit is held; the holder must call {@link #release()} exactly once. */
     public CompletableFuture<Void> acquire() {
+        return acquire(1);
+    }
+
+    /**
+     * Completes when {@code count} permits are held at once, for a call that does the work of several
+     * (n completions of one prompt); the holder must call {@link #release(int)} with the same count.
+     * Waiters are served in arrival order, so a large request is never overtaken for ever by small ones.
+     *
+     * @throws IllegalArgumentException if {@code count} is not in 1..permits
+     */
+    public CompletableFuture<Void> acquire(int count) {
+        if (count < 1 || count > permits) {
+            throw new IllegalArgumentException("count must be in 1.." + permits + ", was " + count);
+        }
         synchronized (this) {
-            if (inUse < permits) {
-                inUse++;
+            if (waiters.isEmpty() && inUse + count <= permits) {
+                inUse += count;
                 return CompletableFuture.completedFuture(null);
             }
-            CompletableFuture<Void> waiter = new CompletableFuture<>();
+            Waiter waiter = new Waiter(new CompletableFuture<>(), count);
             waiters.add(waiter);
-            return waiter;
+            // A cancelled head may have held back smaller waiters behind it that fit now.
+            waiter.future().whenComplete((ignored, cancelled) -> {
+                if (cancelled != null) {
+                    release(0);
+                }
+            });
+            return waiter.future();
         }
     }
 
-    /** Hands the permit to the next live waiter, or returns it. */
+    /** Hands the permit to the next live waiters, or returns it. */
     public void release() {
-        while (true) {
-            CompletableFuture<Void> next;
-            synchronized (this) {
-                next = waiters.poll();
-                while (next != null && next.isDone()) {
-                    next = waiters.poll();
-                }
-                if (next == null) {
-                    inUse--;
-                    return;
-                }
+        release(1);
+    }
+
+    /** Returns {@code count} permits and hands them on to the waiters at the head of the queue. */
+    public void release(int count) {
+        List<Waiter> granted = new ArrayList<>();
+        synchronized (this) {
+            inUse -= count;
+            grant(granted);
+        }
+        // Outside the lock: completing runs the waiter's next stage, which must not hold our lock.
+        for (Waiter next : granted) {
+            if (!next.future().complete(null)) {
+                // Cancelled between grant and complete: its permits are still ours to hand on.
+                release(next.count());
             }
-            // Outside the lock: completing runs the waiter's next stage, which must not hold our lock.
-            if (next.complete(null)) {
+        }
+    }
+
+    /** Under the lock: the live waiters at the head that fit now, their permits taken. */
+    private void grant(List<Waiter> granted) {
+        while (!waiters.isEmpty()) {
+            Waiter head = waiters.peek();
+            if (head.future().isDone()) {
+                waiters.poll();
+                continue;
+            }
+            if (inUse + head.count() > permits) {
                 return;
             }
-            // Cancelled between poll and complete: the permit is still ours to hand on.
+            waiters.poll();
+            inUse += head.count();
+            granted.add(head);
         }
     }
 
@@ -111,6 +149,9 @@ public final class AsyncLimiter {
     }
 
     public synchronized int queued() {
-        return (int) waiters.stream().filter(waiter -> !waiter.isDone()).count();
+        return (int) waiters.stream().filter(waiter -> !waiter.future().isDone()).count();
+    }
+
+    private record Waiter(CompletableFuture<Void> future, int count) {
     }
 }

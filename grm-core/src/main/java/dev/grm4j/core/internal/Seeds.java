@@ -37,6 +37,14 @@ public final class Seeds {
     }
 
     /**
+     * The seed of completion {@code index} of a call for several (0-based), when a backend makes one
+     * call per completion: the call's seed for the first, a derived one for each other.
+     */
+    public static long choice(long callSeed, int index) {
+        return index == 0 ? callSeed : mix(callSeed, 0x7F4A_7C15L + index);
+    }
+
+    /**
      * The presentation order of sample {@code index}: a Fisher-Yates shuffle of {@code 0..size-1}
      * seeded from the request seed and the index, or the identity when {@code shuffle} is off.
      */

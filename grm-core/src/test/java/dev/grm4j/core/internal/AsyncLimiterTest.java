@@ -79,4 +79,43 @@ class AsyncLimiterTest {
     void refusesLessThanOnePermit() {
         assertThatThrownBy(() -> new AsyncLimiter(0)).hasMessageContaining("permits must be >= 1, was 0");
     }
+
+    @Test
+    void aCallOfSeveralPermitsWaitsUntilAllAreFreeAndIsNotOvertakenBySmallerOnes() {
+        AsyncLimiter limiter = new AsyncLimiter(4);
+        CompletableFuture<Void> three = limiter.acquire(3);
+        CompletableFuture<Void> four = limiter.acquire(4);
+        CompletableFuture<Void> one = limiter.acquire(1);
+
+        assertThat(three).isDone();
+        assertThat(four).isNotDone();
+        assertThat(one).as("one permit is free, but the call of four came first").isNotDone();
+
+        limiter.release(3);
+        assertThat(four).isDone();
+        assertThat(one).isNotDone();
+        limiter.release(4);
+        assertThat(one).isDone();
+        assertThat(limiter.inFlight()).isEqualTo(1);
+    }
+
+    @Test
+    void cancellingALargeWaiterAtTheHeadLetsTheSmallerOnesBehindItIn() {
+        AsyncLimiter limiter = new AsyncLimiter(4);
+        limiter.acquire(2);
+        CompletableFuture<Void> four = limiter.acquire(4);
+        CompletableFuture<Void> two = limiter.acquire(2);
+
+        four.cancel(false);
+
+        assertThat(two).isDone();
+        assertThat(limiter.inFlight()).isEqualTo(4);
+        assertThat(limiter.queued()).isZero();
+    }
+
+    @Test
+    void refusesToWaitForMorePermitsThanItHas() {
+        AsyncLimiter limiter = new AsyncLimiter(4);
+        assertThatThrownBy(() -> limiter.acquire(5)).hasMessageContaining("count must be in 1..4, was 5");
+    }
 }

@@ -59,12 +59,20 @@ public final class ScriptedBackend implements LlmBackend {
     private final Duration latency;
     private final String modelName;
     private final boolean recording;
+    /** Whether a call for n completions is one call (recorded once, with its n), as OpenAI's {@code n}. */
+    private final boolean oneCall;
     private final List<CompletionRequest> calls = new CopyOnWriteArrayList<>();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger maxInFlight = new AtomicInteger();
 
     private ScriptedBackend(Function<CompletionRequest, Completion> script, LlmBackend delegate, Duration latency,
                             String modelName, boolean recording) {
+        this(script, delegate, latency, modelName, recording, false);
+    }
+
+    private ScriptedBackend(Function<CompletionRequest, Completion> script, LlmBackend delegate, Duration latency,
+                            String modelName, boolean recording, boolean oneCall) {
+        this.oneCall = oneCall;
         this.script = Objects.requireNonNull(script, "script");
         this.delegate = delegate;
         if (latency != null && latency.isNegative()) {
@@ -123,7 +131,41 @@ public final class ScriptedBackend implements LlmBackend {
 
     /** A copy that reports {@code modelName}, with no calls recorded yet. */
     public ScriptedBackend named(String modelName) {
-        return new ScriptedBackend(script, delegate, latency, modelName, recording);
+        return new ScriptedBackend(script, delegate, latency, modelName, recording, oneCall);
+    }
+
+    /**
+     * A copy that samples n completions in one call, as an OpenAI-compatible server's {@code n}: such a
+     * call is recorded once, with its n, and the script answers each choice (seeded as choice i).
+     */
+    public ScriptedBackend samplingInOneCall() {
+        return new ScriptedBackend(script, delegate, latency, modelName, recording, true);
+    }
+
+    @Override
+    public boolean samplesInOneCall() {
+        return oneCall;
+    }
+
+    @Override
+    public List<CompletableFuture<Completion>> completeAllAsync(CompletionRequest request) {
+        if (!oneCall || request.n() == 1 || delegate != null) {
+            return LlmBackend.super.completeAllAsync(request);
+        }
+        record(request);
+        inFlight.decrementAndGet();
+        List<CompletableFuture<Completion>> choices = new java.util.ArrayList<>();
+        for (int i = 0; i < request.n(); i++) {
+            CompletionRequest choice = request.withN(1).withSampling(request.sampling().seed().isPresent()
+                    ? request.sampling().withSeed(dev.grm4j.core.internal.Seeds.choice(request.sampling().seed().getAsLong(), i))
+                    : request.sampling());
+            try {
+                choices.add(CompletableFuture.completedFuture(script.apply(choice)));
+            } catch (RuntimeException e) {
+                choices.add(CompletableFuture.failedFuture(e));
+            }
+        }
+        return choices;
     }
 
     /**
@@ -131,7 +173,7 @@ public final class ScriptedBackend implements LlmBackend {
      * where the list would grow without bound; calls in flight are still counted.
      */
     public ScriptedBackend unrecorded() {
-        return new ScriptedBackend(script, delegate, latency, modelName, false);
+        return new ScriptedBackend(script, delegate, latency, modelName, false, oneCall);
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.grm4j.core.testing;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -75,6 +76,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * non-daemon dispatcher thread that would keep the JVM alive.
  */
 public final class SimulatedJudgeServer implements AutoCloseable {
+
+    /** The most completions one call may ask for: vLLM has no fixed cap; this keeps a bad n from a test cheap. */
+    static final int MAX_N = 128;
 
     private static final Logger log = LoggerFactory.getLogger(SimulatedJudgeServer.class);
 
@@ -265,25 +269,34 @@ public final class SimulatedJudgeServer implements AutoCloseable {
         }
     }
 
-    /** Runs while holding a slot; the slot is given back when the judge's answer is ready. */
+    /**
+     * Runs while holding a slot; the slot is given back when the judge's answers are ready. A call for n
+     * completions is answered as vLLM does: n choices, each its own sample (choice i seeded as
+     * {@code Seeds.choice(seed, i)}), the prompt counted once in the usage.
+     */
     private void answer(HttpExchange exchange, long number, CompletionRequest request, boolean truncate) {
-        CompletableFuture<Completion> call;
-        try {
-            call = judge.completeAsync(request);
-        } catch (RuntimeException e) {
-            call = CompletableFuture.failedFuture(e);
-        }
-        call.whenComplete((completion, failure) -> slots.release());
+        List<CompletableFuture<Completion>> choices = choicesOf(request);
+        CompletableFuture<List<Completion>> call = CompletableFuture.allOf(choices.toArray(CompletableFuture[]::new))
+                .thenApply(done -> choices.stream().map(CompletableFuture::join).toList());
+        call.whenComplete((completions, failure) -> slots.release());
         try {
             // Sending is a blocking socket write: keep it off the judge's timer thread.
-            call.whenCompleteAsync((completion, failure) -> respond(exchange, number, completion, failure, truncate),
+            call.whenCompleteAsync((completions, failure) -> respond(exchange, number, completions, failure, truncate),
                     executor);
         } catch (RejectedExecutionException e) {
             exchange.close();
         }
     }
 
-    private void respond(HttpExchange exchange, long number, Completion completion, Throwable failure,
+    private List<CompletableFuture<Completion>> choicesOf(CompletionRequest request) {
+        try {
+            return judge.completeAllAsync(request);
+        } catch (RuntimeException e) {
+            return List.of(CompletableFuture.failedFuture(e));
+        }
+    }
+
+    private void respond(HttpExchange exchange, long number, List<Completion> completions, Throwable failure,
                          boolean truncate) {
         if (failure != null) {
             Throwable cause = failure instanceof CompletionException && failure.getCause() != null
@@ -296,26 +309,32 @@ public final class SimulatedJudgeServer implements AutoCloseable {
             }
             return;
         }
-        String text = completion.text();
-        String finish = completion.finishReason() == FinishReason.LENGTH ? "length" : "stop";
-        long outputTokens = completion.usage().outputTokens();
-        if (truncate) {
-            int cut = text.length() / 2;
-            if (cut > 0 && Character.isHighSurrogate(text.charAt(cut - 1))) {
-                cut--;
-            }
-            text = text.substring(0, cut);
-            finish = "length";
-            outputTokens = (text.length() + 3) / 4;
-        }
         ObjectNode root = envelope(number);
-        ObjectNode choice = root.putArray("choices").addObject();
-        choice.put("index", 0);
-        ObjectNode message = choice.putObject("message");
-        message.put("role", "assistant");
-        message.put("content", text);
-        choice.put("finish_reason", finish);
-        usage(root, completion.usage().inputTokens(), outputTokens);
+        ArrayNode choices = root.putArray("choices");
+        long outputTokens = 0;
+        for (int i = 0; i < completions.size(); i++) {
+            Completion completion = completions.get(i);
+            String text = completion.text();
+            String finish = completion.finishReason() == FinishReason.LENGTH ? "length" : "stop";
+            long tokens = completion.usage().outputTokens();
+            if (truncate) {
+                int cut = text.length() / 2;
+                if (cut > 0 && Character.isHighSurrogate(text.charAt(cut - 1))) {
+                    cut--;
+                }
+                text = text.substring(0, cut);
+                finish = "length";
+                tokens = (text.length() + 3) / 4;
+            }
+            outputTokens += tokens;
+            ObjectNode choice = choices.addObject();
+            choice.put("index", i);
+            ObjectNode message = choice.putObject("message");
+            message.put("role", "assistant");
+            message.put("content", text);
+            choice.put("finish_reason", finish);
+        }
+        usage(root, completions.get(0).usage().inputTokens(), outputTokens);
         sendJson(exchange, 200, root, null);
     }
 
@@ -464,8 +483,17 @@ public final class SimulatedJudgeServer implements AutoCloseable {
         } else if (!stopNode.isMissingNode() && !stopNode.isNull()) {
             throw new BadRequest("stop must be a string or an array of strings, was " + stopNode);
         }
+        int n = 1;
+        JsonNode nNode = root.path("n");
+        if (!nNode.isMissingNode() && !nNode.isNull()) {
+            if (!nNode.isIntegralNumber() || !nNode.canConvertToInt() || nNode.asInt() < 1 || nNode.asInt() > MAX_N) {
+                throw new BadRequest("n must be an integer in 1.." + MAX_N + ", was " + nNode);
+            }
+            n = nNode.asInt();
+        }
         try {
-            return new CompletionRequest(messages, new SamplingOptions(temperature, maxTokens, seed, stop));
+            return new CompletionRequest(messages, new SamplingOptions(temperature, maxTokens, seed, stop),
+                    Optional.empty(), n);
         } catch (IllegalArgumentException e) {
             throw new BadRequest(e.getMessage());
         }
