@@ -24,7 +24,9 @@ class RetryAfterOverHttpTest {
             OpenAiCompatibleBackend backend = OpenAiCompatibleBackend.builder().baseUrl(server.baseUrl())
                     .modelName("simulated-judge").build();
             RetryPolicy quickBackoff = new RetryPolicy(3, Duration.ofMillis(10), Duration.ofMillis(20), 0);
-            VotingGrm voting = VotingGrm.builder(PointwiseGrm.builder(backend).build()).k(4).retry(quickBackoff).build();
+            // One call per sample, so that each of the first four samples meets a 429 of its own.
+            VotingGrm voting = VotingGrm.builder(PointwiseGrm.builder(backend).build()).k(4).retry(quickBackoff)
+                    .samplesPerCall(1).build();
 
             long start = System.nanoTime();
             VoteResult result = voting.vote(GrmRequest.of("q", "a", "b"));
@@ -44,13 +46,31 @@ class RetryAfterOverHttpTest {
             OpenAiCompatibleBackend backend = OpenAiCompatibleBackend.builder().baseUrl(server.baseUrl())
                     .modelName("simulated-judge").build();
             VotingGrm voting = VotingGrm.builder(PointwiseGrm.builder(backend).build()).k(8)
-                    .retry(RetryPolicy.none()).maxConcurrency(8).build();
+                    .retry(RetryPolicy.none()).maxConcurrency(8).samplesPerCall(1).build();
 
             VoteResult result = voting.vote(GrmRequest.of("q", "a", "b"));
 
             assertThat(result.status()).isEqualTo(VoteStatus.NO_QUORUM);
             assertThat(result.validSamples()).isEqualTo(3);
             assertThat(result.failure()).get().asString().contains("BACKEND_ERROR").contains("429");
+        }
+    }
+
+    @Test
+    void a_rate_limited_call_for_several_samples_is_retried_whole() {
+        try (SimulatedJudgeServer server = SimulatedJudgeServer.builder(SimulatedJudge.builder().seed(1).build())
+                .faults(FaultPlan.firstN(1, Fault.rateLimited(Duration.ofMillis(100)))).build().start()) {
+            OpenAiCompatibleBackend backend = OpenAiCompatibleBackend.builder().baseUrl(server.baseUrl())
+                    .modelName("simulated-judge").build();
+            RetryPolicy quickBackoff = new RetryPolicy(3, Duration.ofMillis(10), Duration.ofMillis(20), 0);
+            VotingGrm voting = VotingGrm.builder(PointwiseGrm.builder(backend).build()).k(4).retry(quickBackoff).build();
+
+            VoteResult result = voting.vote(GrmRequest.of("q", "a", "b"));
+
+            // Two orders of two responses, two samples each: two calls of n=2, the first one twice.
+            assertThat(result.validSamples()).isEqualTo(4);
+            assertThat(server.requestCount()).isEqualTo(3);
+            assertThat(server.completionCount()).isEqualTo(4);
         }
     }
 }

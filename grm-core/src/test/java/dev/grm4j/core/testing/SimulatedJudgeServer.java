@@ -93,6 +93,7 @@ public final class SimulatedJudgeServer implements AutoCloseable {
     private final Slots slots;
     private final FaultPlan faults;
     private final AtomicLong requests = new AtomicLong();
+    private final AtomicLong completions = new AtomicLong();
     private final String idPrefix = "chatcmpl-sim" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
 
     private final Object lifecycle = new Object();
@@ -195,6 +196,14 @@ public final class SimulatedJudgeServer implements AutoCloseable {
     }
 
     /**
+     * How many completions the judge was asked for so far: a request for {@code n} choices counts
+     * {@code n}, one that failed before the judge saw it counts none.
+     */
+    public long completionCount() {
+        return completions.get();
+    }
+
+    /**
      * Stops the server, within about a second. Requests still waiting or in flight are dropped (their
      * connections close). Idempotent.
      */
@@ -275,6 +284,7 @@ public final class SimulatedJudgeServer implements AutoCloseable {
      * {@code Seeds.choice(seed, i)}), the prompt counted once in the usage.
      */
     private void answer(HttpExchange exchange, long number, CompletionRequest request, boolean truncate) {
+        completions.addAndGet(request.n());
         List<CompletableFuture<Completion>> choices = choicesOf(request);
         CompletableFuture<List<Completion>> call = CompletableFuture.allOf(choices.toArray(CompletableFuture[]::new))
                 .thenApply(done -> choices.stream().map(CompletableFuture::join).toList());
