@@ -180,6 +180,16 @@ final class DefaultMetaGuidedVoting implements MetaGuidedVoting {
     }
 
     @Override
+    public VoteResult revoteAdaptive(GrmRequest request, List<Judgement> samples, int k) {
+        return voting.revoteAdaptive(request, samples, k);
+    }
+
+    @Override
+    public VotingGrm.Adaptive adaptive() {
+        return voting.adaptive();
+    }
+
+    @Override
     public VoteRecord record(GrmRequest request, VoteResult result) {
         return voting.record(request, result);
     }

@@ -127,6 +127,36 @@ final class VotingEngine implements VotingGrm {
         return verdict(request, requestSeed(request), samples, List.of(), samples.size(), quorum, false);
     }
 
+    @Override
+    public VoteResult revoteAdaptive(GrmRequest request, List<Judgement> samples, int k) {
+        if (k < 1 || k > samples.size()) {
+            throw new IllegalArgumentException("k must be in 1.." + samples.size() + ", was " + k);
+        }
+        List<Judgement> first = samples.subList(0, k);
+        int budgetQuorum = k / 2 + 1;
+        VoteResult full = revote(request, first, budgetQuorum);
+        if (adaptive == Adaptive.OFF) {
+            return full;
+        }
+        long requestSeed = requestSeed(request);
+        List<List<SampleDesign.Group>> waves = design(requestSeed, request.size(), k, true);
+        int run = 0;
+        for (int w = 0; w < waves.size() - 1; w++) {
+            run += waves.get(w).stream().mapToInt(SampleDesign.Group::count).sum();
+            List<Judgement> valid = first.subList(0, run).stream().filter(Judgement::isScored).toList();
+            if ((long) valid.size() * k >= (long) budgetQuorum * run
+                    && StopRule.settled(adaptive, autoRisk, valid, request.size(), k - run, grm.scoreRange())) {
+                return verdict(request, requestSeed, first.subList(0, run), List.of(), k, budgetQuorum, true);
+            }
+        }
+        return full;
+    }
+
+    @Override
+    public Adaptive adaptive() {
+        return adaptive;
+    }
+
     /**
      * The vote over {@code samples}: a tally when at least {@code quorum} are valid, or when an adaptive
      * rule {@code settled} it early (it checked the valid share itself), else NO_QUORUM.
@@ -206,6 +236,11 @@ final class VotingEngine implements VotingGrm {
      * samples go out as one call where the backend can.
      */
     List<List<SampleDesign.Group>> design(long requestSeed, int size) {
+        return design(requestSeed, size, k, adaptive != Adaptive.OFF);
+    }
+
+    /** The design of a vote of {@code budget} samples, in waves or all in one. */
+    private List<List<SampleDesign.Group>> design(long requestSeed, int size, int budget, boolean inWaves) {
         SampleDesign.Shuffle orders = switch (shuffle) {
             case BALANCED -> SampleDesign.Shuffle.BALANCED;
             case RANDOM -> SampleDesign.Shuffle.RANDOM;
@@ -214,7 +249,7 @@ final class VotingEngine implements VotingGrm {
         // A backend without native n gets one call per sample, each seeded by its index: then an adaptive
         // vote draws exactly the samples a full one would, whatever the waves.
         int perCall = grm.samplesInOneCall() ? samplesPerCall : 1;
-        return SampleDesign.plan(requestSeed, k, size, orders, wave, adaptive != Adaptive.OFF, perCall);
+        return SampleDesign.plan(requestSeed, budget, size, orders, wave, inWaves, perCall);
     }
 
     /**

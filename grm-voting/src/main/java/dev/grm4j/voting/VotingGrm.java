@@ -91,6 +91,21 @@ public interface VotingGrm {
      */
     VoteResult revote(GrmRequest request, List<dev.grm4j.core.Judgement> samples, int quorum);
 
+    /**
+     * What an adaptive vote with a budget of {@code k} samples decides on samples already drawn (the
+     * first samples of a vote of k or more, in index order), by this model's adaptive rule: the vote
+     * over the first m samples, m the first wave boundary of a k-sample design at which the rule
+     * settles it, or over all k when it never does (always, when adaptive is OFF). No call is made.
+     * An evaluation reads adaptive accuracy and cost at several budgets from one run at the largest.
+     *
+     * @throws IllegalArgumentException if {@code k} is not in 1..samples.size(), or a scored sample has
+     *                                  another number of scores than the request has responses
+     */
+    VoteResult revoteAdaptive(GrmRequest request, List<dev.grm4j.core.Judgement> samples, int k);
+
+    /** How this model stops early, if it does. */
+    Adaptive adaptive();
+
     /** Everything needed to rerun a vote: template, model, sampling, seed, permutations, outcomes. */
     VoteRecord record(GrmRequest request, VoteResult result);
 

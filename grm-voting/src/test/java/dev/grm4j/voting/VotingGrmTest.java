@@ -411,6 +411,38 @@ class VotingGrmTest {
     }
 
     @Test
+    void an_adaptive_revote_of_a_full_run_decides_as_the_adaptive_vote_itself() {
+        GroundTruth truth = GroundTruth.create();
+        SplittableRandom random = new SplittableRandom(9);
+        List<GrmRequest> requests = IntStream.range(0, 120).mapToObj(i -> {
+            List<String> responses = List.of("one " + i, "two " + i);
+            truth.register(responses, random.nextInt(2));
+            return GrmRequest.of("q" + i, responses);
+        }).toList();
+        PointwiseGrm grm = PointwiseGrm.builder(SimulatedJudge.builder().accuracy(0.75).groundTruth(truth)
+                .seed(5).build()).build();
+        VotingGrm auto = VotingGrm.builder(grm).k(16).seed(3).adaptive(Adaptive.AUTO).build();
+        VotingGrm full = VotingGrm.builder(grm).k(16).seed(3).build();
+
+        List<VoteResult> ran = auto.voteAll(requests);
+        List<VoteResult> all = full.voteAll(requests);
+
+        for (int i = 0; i < requests.size(); i++) {
+            VoteResult replayed = auto.revoteAdaptive(requests.get(i), all.get(i).samples(), 16);
+            assertThat(replayed.samplesRun()).as("request %d", i).isEqualTo(ran.get(i).samplesRun());
+            assertThat(replayed.totals()).as("request %d", i).isEqualTo(ran.get(i).totals());
+            assertThat(replayed.best()).as("request %d", i).isEqualTo(ran.get(i).best());
+        }
+        assertThat(ran.stream().mapToInt(VoteResult::samplesRun).sum()).isLessThan(16 * requests.size());
+        // Without an adaptive rule the replay is Voting@k over the first k samples.
+        VoteResult eight = full.revoteAdaptive(requests.get(0), all.get(0).samples(), 8);
+        assertThat(eight.samplesRun()).isEqualTo(8);
+        assertThat(eight.totals()).isEqualTo(full.revote(requests.get(0), all.get(0).samples().subList(0, 8), 5).totals());
+        assertThatIllegalArgumentException().isThrownBy(() -> auto.revoteAdaptive(requests.get(0), all.get(0).samples(), 17))
+                .withMessageContaining("k must be in 1..16");
+    }
+
+    @Test
     void revote_over_a_prefix_equals_voting_that_many_samples_only_when_seeded_alike() {
         VotingGrm voting = VotingGrm.builder(PointwiseGrm.builder(lengthJudge(NO_LATENCY)).build()).k(8).build();
         GrmRequest request = GrmRequest.of("q", "a", "bbb");
