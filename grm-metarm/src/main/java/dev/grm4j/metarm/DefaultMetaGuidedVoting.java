@@ -190,6 +190,13 @@ final class DefaultMetaGuidedVoting implements MetaGuidedVoting {
     }
 
     @Override
+    public MetaGuidedVoting withAdaptive(VotingGrm.Adaptive adaptive) {
+        VotingGrm other = voting.withAdaptive(adaptive);
+        return other == voting ? this
+                : new DefaultMetaGuidedVoting(new Settings(other, metaRm, settings.kMeta(), settings.seed()));
+    }
+
+    @Override
     public VoteRecord record(GrmRequest request, VoteResult result) {
         return voting.record(request, result);
     }

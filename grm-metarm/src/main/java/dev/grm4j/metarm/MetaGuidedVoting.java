@@ -179,4 +179,8 @@ public interface MetaGuidedVoting extends VotingGrm {
             return new DefaultMetaGuidedVoting(new DefaultMetaGuidedVoting.Settings(voting, metaRm, kMeta, seed));
         }
     }
+
+    /** This guided vote over its voting model {@link VotingGrm#withAdaptive with another adaptive rule}. */
+    @Override
+    MetaGuidedVoting withAdaptive(VotingGrm.Adaptive adaptive);
 }

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -47,6 +48,7 @@ final class VotingEngine implements VotingGrm {
                     Ticker ticker) {
     }
 
+    private final Settings settings;
     private final PointwiseGrm grm;
     private final int k;
     private final int quorum;
@@ -65,6 +67,11 @@ final class VotingEngine implements VotingGrm {
     private final AsyncLimiter limiter;
 
     VotingEngine(Settings settings) {
+        this(settings, new AsyncLimiter(settings.maxConcurrency()));
+    }
+
+    private VotingEngine(Settings settings, AsyncLimiter limiter) {
+        this.settings = settings;
         this.grm = settings.grm();
         this.k = settings.k();
         this.quorum = settings.quorum();
@@ -80,7 +87,19 @@ final class VotingEngine implements VotingGrm {
         this.samplesPerCall = Math.min(settings.samplesPerCall(), settings.maxConcurrency());
         this.executor = settings.executor() != null ? settings.executor() : DefaultPool.EXECUTOR;
         this.ticker = settings.ticker();
-        this.limiter = new AsyncLimiter(settings.maxConcurrency());
+        this.limiter = limiter;
+    }
+
+    @Override
+    public VotingGrm withAdaptive(Adaptive adaptive) {
+        Objects.requireNonNull(adaptive, "adaptive");
+        if (adaptive == this.adaptive) {
+            return this;
+        }
+        Settings s = settings;
+        return new VotingEngine(new Settings(s.grm(), s.k(), s.quorum(), s.seed(), s.sampling(), s.maxConcurrency(),
+                s.retry(), s.callTimeout(), s.deadline(), s.shuffle(), adaptive, s.autoRisk(), s.wave(),
+                s.samplesPerCall(), s.executor(), s.ticker()), limiter);
     }
 
     @Override

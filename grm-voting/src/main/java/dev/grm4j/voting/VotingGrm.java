@@ -106,6 +106,12 @@ public interface VotingGrm {
     /** How this model stops early, if it does. */
     Adaptive adaptive();
 
+    /**
+     * This model with another adaptive rule, sharing everything else, its limit on calls in flight
+     * included: a server can let each request choose its mode without splitting that limit.
+     */
+    VotingGrm withAdaptive(Adaptive adaptive);
+
     /** Everything needed to rerun a vote: template, model, sampling, seed, permutations, outcomes. */
     VoteRecord record(GrmRequest request, VoteResult result);
 

@@ -27,6 +27,9 @@ import dev.grm4j.metarm.TrajectoryRecord.TrajectoryWriter;
 import dev.grm4j.principles.PrincipleStrategy;
 import dev.grm4j.principles.PrincipledGrm;
 import dev.grm4j.voting.VotingGrm;
+import dev.grm4j.voting.VotingGrm.Adaptive;
+import dev.grm4j.voting.VotingGrm.Shuffle;
+import dev.grm4j.examples.options.Modes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -126,10 +129,18 @@ public final class EvalCommand implements Callable<Integer> {
             description = "The sample counts to report, comma-separated (default: ${DEFAULT-VALUE}).")
     private List<Integer> ks;
 
-    @Option(names = "--shuffle", paramLabel = "on|off|both", defaultValue = "on",
-            description = "Whether each sample shows the responses in its own random order; both runs the "
-                    + "file twice, on and off, with the same seeds (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--shuffle", paramLabel = "balanced|random|off|both", defaultValue = "balanced",
+            description = "The orders the samples show the responses in: balanced (every response at every "
+                    + "position equally often), random (a fresh shuffle per sample, as the paper), off (the "
+                    + "file's order); both runs the file twice, balanced and off, with the same seeds; on is "
+                    + "balanced (default: ${DEFAULT-VALUE}).")
     private String shuffle;
+
+    @Option(names = "--adaptive", paramLabel = "off|exact|auto", defaultValue = "off",
+            description = "Stop sampling once the vote is settled: off is the paper's Voting@k, exact never "
+                    + "changes its winner, auto stops when the chance the rest would is below 0.2; each k is "
+                    + "then the rule at that budget (default: ${DEFAULT-VALUE}, so that Voting@k is measured).")
+    private String adaptive;
 
     @Option(names = "--concurrency", paramLabel = "C", defaultValue = "64",
             description = "Most judge calls in flight at once (default: ${DEFAULT-VALUE}).")
@@ -183,13 +194,15 @@ public final class EvalCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         CommandLine command = spec.commandLine();
         List<Integer> sortedKs = checkOptions(command);
-        List<Boolean> passes = switch (shuffle.strip().toLowerCase(Locale.ROOT)) {
-            case "on" -> List.of(true);
-            case "off" -> List.of(false);
-            case "both" -> List.of(true, false);
+        List<Shuffle> passes = switch (shuffle.strip().toLowerCase(Locale.ROOT)) {
+            case "balanced", "on" -> List.of(Shuffle.BALANCED);
+            case "random" -> List.of(Shuffle.RANDOM);
+            case "off" -> List.of(Shuffle.OFF);
+            case "both" -> List.of(Shuffle.BALANCED, Shuffle.OFF);
             default -> throw new ParameterException(command,
-                    "--shuffle must be on, off or both, was '" + shuffle + "'");
+                    "--shuffle must be balanced, random, off or both, was '" + shuffle + "'");
         };
+        Adaptive mode = Modes.adaptive(command, adaptive);
         MetaRewardModel metaRm = meta == null ? null : loadMeta(command);
         // A misspelt preset is reported before a model is loaded; only 'once' needs the judge's backend.
         boolean once = principles.strip().equalsIgnoreCase("once");
@@ -217,8 +230,8 @@ public final class EvalCommand implements Callable<Integer> {
             }
         }
         try {
-            return run(command, passes, sortedKs, grm, judge, simulator, metaRm, recorder, strategy, parser, out,
-                    itemDeadline, watch);
+            return run(command, passes, mode, sortedKs, grm, judge, simulator, metaRm, recorder, strategy, parser,
+                    out, itemDeadline, watch);
         } finally {
             if (recorder != null) {
                 try {
@@ -231,17 +244,18 @@ public final class EvalCommand implements Callable<Integer> {
         }
     }
 
-    private int run(CommandLine command, List<Boolean> passes, List<Integer> sortedKs, PointwiseGrm grm, Judge judge,
+    private int run(CommandLine command, List<Shuffle> passes, Adaptive mode, List<Integer> sortedKs, PointwiseGrm grm, Judge judge,
                     EvalSimulator simulator, MetaRewardModel metaRm, TrajectoryWriter recorder,
                     PrincipleStrategy strategy, BenchmarkItem.Parser parser, PrintWriter out, Duration itemDeadline,
                     JudgeWatch watch) throws InterruptedException {
         List<EvalTally> tallies = new ArrayList<>();
         EvalRun first = null;
-        for (boolean shuffled : passes) {
+        for (Shuffle shuffled : passes) {
             VotingGrm voting = VotingGrm.builder(grm)
                     .k(sortedKs.get(sortedKs.size() - 1))
                     .seed(backend.seed)
                     .shuffle(shuffled)
+                    .adaptive(mode)
                     .maxConcurrency(concurrency)
                     .callTimeout(backend.timeout())
                     .deadline(itemDeadline)
@@ -284,7 +298,7 @@ public final class EvalCommand implements Callable<Integer> {
             }
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             tally.table(String.format(Locale.ROOT, "%s, shuffle %s, %s, principles %s%s: %d items in %.1f s",
-                    in.getFileName(), shuffled ? "on" : "off", grm.modelName(), strategy.name(),
+                    in.getFileName(), Modes.name(shuffled), grm.modelName(), strategy.name(),
                     meta == null ? "" : ", meta RM " + meta.getFileName(), tally.items(), took.toMillis() / 1000.0))
                     .forEach(out::println);
             out.println(tokens(tally.tokens()));
@@ -318,10 +332,10 @@ public final class EvalCommand implements Callable<Integer> {
         return tallies.get(0).skipped() > 0 || judgeFailed ? ExitCode.PARTIAL : ExitCode.OK;
     }
 
-    private static List<EvalReport.Pass> reportPasses(List<Boolean> passes, List<EvalTally> tallies) {
+    private static List<EvalReport.Pass> reportPasses(List<Shuffle> passes, List<EvalTally> tallies) {
         List<EvalReport.Pass> figures = new ArrayList<>();
         for (int i = 0; i < tallies.size(); i++) {
-            figures.add(tallies.get(i).reportPass(passes.get(i) ? "shuffle on" : "shuffle off"));
+            figures.add(tallies.get(i).reportPass("shuffle " + Modes.name(passes.get(i))));
         }
         return figures;
     }
@@ -339,6 +353,7 @@ public final class EvalCommand implements Callable<Integer> {
         settings.put("seed", Long.toString(backend.seed));
         settings.put("k", sortedKs.stream().map(String::valueOf).collect(Collectors.joining(",")));
         settings.put("shuffle", shuffle.strip().toLowerCase(Locale.ROOT));
+        settings.put("adaptive", adaptive.strip().toLowerCase(Locale.ROOT));
         settings.put("max tokens", Integer.toString(backend.maxTokens));
         settings.put("temperature", Double.toString(SamplingOptions.PAPER_TEMPERATURE));
         settings.put("principles", strategy.name());
@@ -485,7 +500,7 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     private static String comparison(EvalTally on, EvalTally off) {
-        StringBuilder line = new StringBuilder("shuffle on vs off:");
+        StringBuilder line = new StringBuilder("shuffle balanced vs off:");
         for (int i = 0; i < on.ks().size(); i++) {
             line.append(String.format(Locale.ROOT, " Voting@%d %s vs %s;", on.ks().get(i),
                     EvalTally.percent(on.accuracy(i)), EvalTally.percent(off.accuracy(i))));
@@ -505,6 +520,7 @@ public final class EvalCommand implements Callable<Integer> {
             accuracy(root.putObject("accuracy_no_shuffle"), tallies.get(1));
         }
         root.put("items", tallies.get(0).items());
+        root.put("samples_per_item", Math.round(tallies.get(0).samplesPerItem() * 1e4) / 1e4);
         try {
             return JSON.writeValueAsString(root);
         } catch (JsonProcessingException e) {

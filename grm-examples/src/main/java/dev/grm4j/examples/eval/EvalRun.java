@@ -276,6 +276,25 @@ final class EvalRun {
     }
 
     /**
+     * The vote a budget of k samples gives, from the run at the largest k: Voting@k over its first k
+     * samples, or, with an adaptive rule, the rule replayed at budget k. A run that stopped before k
+     * samples was settled with more samples left than k leaves, so its own decision stands. Null when
+     * too few samples ran to vote.
+     */
+    private VoteResult atBudget(GrmRequest request, VoteResult full, int k) {
+        List<Judgement> samples = full.samples();
+        if (voting.adaptive() != VotingGrm.Adaptive.OFF) {
+            if (samples.size() >= k) {
+                return voting.revoteAdaptive(request, samples, k);
+            }
+            return samples.isEmpty() ? null : full;
+        }
+        int quorum = k / 2 + 1;
+        List<Judgement> prefix = samples.subList(0, Math.min(k, samples.size()));
+        return prefix.size() < quorum ? null : voting.revote(request, prefix, quorum);
+    }
+
+    /**
      * Voting@k for each k over the first k samples of {@code full}, and, with a meta RM, MetaRM@k guiding
      * that very vote.
      */
@@ -285,9 +304,8 @@ final class EvalRun {
         List<Verdict> meta = new ArrayList<>(guided == null ? 0 : ks.size());
         List<Boolean> fellBack = new ArrayList<>(guided == null ? 0 : ks.size());
         for (int k : ks) {
-            int quorum = k / 2 + 1;
-            List<Judgement> prefix = samples.subList(0, Math.min(k, samples.size()));
-            if (prefix.size() < quorum) {
+            VoteResult vote = atBudget(request, full, k);
+            if (vote == null) {
                 // An invalid request ran no sample; a cancelled one may have run too few.
                 plain.add(Verdict.FAILED);
                 if (guided != null) {
@@ -296,7 +314,6 @@ final class EvalRun {
                 }
                 continue;
             }
-            VoteResult vote = voting.revote(request, prefix, quorum);
             plain.add(verdict(vote.isVoted(), vote.isVoted() && vote.best() == best));
             if (guided != null) {
                 if (!vote.isVoted()) {

@@ -157,6 +157,11 @@ final class EvalTally {
         return ks;
     }
 
+    /** Mean samples run per item counted (at the largest k): what adaptive stopping saves shows here. */
+    synchronized double samplesPerItem() {
+        return overall.items == 0 ? 0 : (double) samplesRun / overall.items;
+    }
+
     synchronized int items() {
         return overall.items;
     }

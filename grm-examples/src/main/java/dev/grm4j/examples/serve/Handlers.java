@@ -10,9 +10,11 @@ import dev.grm4j.core.ScoreRange;
 import dev.grm4j.core.internal.Fences;
 import dev.grm4j.principles.SpctReward;
 import dev.grm4j.voting.VoteResult;
+import dev.grm4j.examples.options.Modes;
 import dev.grm4j.voting.VotingGrm;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -28,6 +30,7 @@ final class Handlers {
     }
 
     private final VotingGrm voting;
+    private final Map<VotingGrm.Adaptive, VotingGrm> byMode = new EnumMap<>(VotingGrm.Adaptive.class);
     private final Metrics metrics;
 
     /**
@@ -37,6 +40,10 @@ final class Handlers {
     Handlers(VotingGrm voting, Metrics metrics) {
         this.voting = voting;
         this.metrics = metrics;
+        // One view per mode over the same model: a request's choice never splits the shared call limit.
+        for (VotingGrm.Adaptive mode : VotingGrm.Adaptive.values()) {
+            byMode.put(mode, voting.withAdaptive(mode));
+        }
     }
 
     /**
@@ -132,7 +139,17 @@ final class Handlers {
 
     /** The native API: one request with its conversation and responses, the full vote back. */
     CompletableFuture<Answer> score(JsonNode body) {
-        JsonFields.onlyKnown(body, Set.of("query", "conversation", "responses", "reference", "principles"));
+        JsonFields.onlyKnown(body, Set.of("query", "conversation", "responses", "reference", "principles",
+                "adaptive"));
+        VotingGrm chosen = voting;
+        String mode = JsonFields.string(body, "adaptive");
+        if (mode != null) {
+            VotingGrm.Adaptive adaptive = Modes.adaptiveOrNull(mode);
+            if (adaptive == null) {
+                throw new BadRequest("adaptive must be off, exact or auto, was '" + mode + "'");
+            }
+            chosen = byMode.get(adaptive);
+        }
         GrmRequest.Builder request = GrmRequest.builder();
         String query = JsonFields.string(body, "query");
         JsonNode conversation = body.get("conversation");
@@ -158,10 +175,12 @@ final class Handlers {
         } catch (IllegalArgumentException e) {
             throw new BadRequest(e.getMessage());
         }
-        CompletableFuture<VoteResult> vote = voting.voteAsync(built);
+        VotingGrm.Adaptive used = chosen.adaptive();
+        CompletableFuture<VoteResult> vote = chosen.voteAsync(built);
         CompletableFuture<Answer> scored = vote.thenApply(result -> {
             metrics.vote(result);
             Map<String, Object> answer = describe(result);
+            answer.put("adaptive", Modes.name(used));
             return result.isVoted() ? new Answer(200, answer) : new Answer(503, Map.of("error", Map.of(
                     "message", "no vote: " + Failures.noVote(result), "type", "no_quorum"), "result", answer));
         });

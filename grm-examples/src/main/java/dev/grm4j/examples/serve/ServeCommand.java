@@ -7,6 +7,7 @@ import dev.grm4j.examples.options.Environment;
 import dev.grm4j.examples.options.ExitCode;
 import dev.grm4j.examples.options.HelpOption;
 import dev.grm4j.examples.options.Limits;
+import dev.grm4j.examples.options.Modes;
 import dev.grm4j.metarm.LogisticMetaRm;
 import dev.grm4j.metarm.MetaGuidedVoting;
 import dev.grm4j.voting.VotingGrm;
@@ -75,6 +76,20 @@ public final class ServeCommand implements Callable<Integer> {
         maxConcurrency = value;
     }
 
+    @Option(names = "--adaptive", paramLabel = "off|exact|auto", defaultValue = "auto",
+            description = "Stop a request's sampling once its vote is settled: off is the paper's Voting@k, "
+                    + "exact never changes its winner, auto stops when the chance that the samples left would "
+                    + "change it is below 0.2 (default: ${DEFAULT-VALUE}: most votes are clear after a few "
+                    + "samples; see docs/voting.md). A request of one response always "
+                    + "runs all k: its score is the answer. The native API takes \"adaptive\" per request.")
+    private String adaptive;
+
+    @Option(names = "--shuffle", paramLabel = "balanced|random|off", defaultValue = "balanced",
+            description = "The orders the samples show the responses in: balanced puts every response at "
+                    + "every position equally often, random shuffles each sample, off keeps the request's "
+                    + "order (default: ${DEFAULT-VALUE}).")
+    private String shuffle;
+
     @Option(names = "--max-body-mb", defaultValue = "10", paramLabel = "MB",
             description = "Larger request bodies get 413 (default: ${DEFAULT-VALUE}).")
     private int maxBodyMb;
@@ -97,6 +112,7 @@ public final class ServeCommand implements Callable<Integer> {
         Duration voteDeadline = RewardServer.voteDeadline(deadline);
         Judge judge = backend.open(command, parent.environment());
         VotingGrm voting = VotingGrm.builder(judge.grm()).k(k).seed(backend.seed).maxConcurrency(maxConcurrency)
+                .adaptive(Modes.adaptive(command, adaptive)).shuffle(Modes.shuffle(command, shuffle))
                 .sampling(SamplingOptions.sampled(SamplingOptions.PAPER_TEMPERATURE).withMaxOutputTokens(backend.maxTokens))
                 .deadline(voteDeadline)
                 .callTimeout(voteDeadline.compareTo(backend.timeout()) < 0 ? voteDeadline : backend.timeout())

@@ -26,6 +26,32 @@ class EvalCommandTest {
     Path dir;
 
     @Test
+    void adaptive_votes_report_the_samples_they_ran_and_exact_keeps_every_winner() {
+        Path in = benchmark("pairs.jsonl", 120);
+        List<String> common = List.of("eval", "--in", in.toString(), "--backend", "simulated", "--sim-accuracy", "0.8",
+                "--k", "4,16");
+
+        JsonNode off = lastLine(grm(with(common, "--adaptive", "off")));
+        JsonNode exact = lastLine(grm(with(common, "--adaptive", "exact")));
+        JsonNode auto = lastLine(grm(with(common, "--adaptive", "auto")));
+
+        assertThat(off.get("samples_per_item").asDouble()).isEqualTo(16.0);
+        assertThat(exact.get("accuracy")).isEqualTo(off.get("accuracy"));
+        assertThat(exact.get("samples_per_item").asDouble()).isLessThanOrEqualTo(16.0);
+        assertThat(auto.get("samples_per_item").asDouble()).isLessThan(16.0 * 0.6);
+        assertThat(auto.get("accuracy").get("16").asDouble())
+                .isGreaterThan(off.get("accuracy").get("16").asDouble() - 0.05);
+        assertThat(grm(with(common, "--adaptive", "maybe")).err())
+                .contains("--adaptive must be off, exact or auto, was 'maybe'");
+    }
+
+    private static String[] with(List<String> args, String... more) {
+        List<String> all = new java.util.ArrayList<>(args);
+        all.addAll(List.of(more));
+        return all.toArray(String[]::new);
+    }
+
+    @Test
     void accuracy_rises_with_k_and_the_last_line_is_one_json_object() {
         Path in = benchmark("pairs.jsonl", 160);
 
@@ -34,7 +60,7 @@ class EvalCommandTest {
 
         assertThat(run.exitCode()).as(run.toString()).isZero();
         JsonNode last = lastLine(run);
-        assertThat(fieldNames(last)).containsExactly("accuracy", "items");
+        assertThat(fieldNames(last)).containsExactly("accuracy", "items", "samples_per_item");
         assertThat(last.get("items").asInt()).isEqualTo(160);
         JsonNode accuracy = last.get("accuracy");
         assertThat(fieldNames(accuracy)).containsExactly("1", "4", "8", "32");
@@ -70,11 +96,11 @@ class EvalCommandTest {
 
         assertThat(run.exitCode()).as(run.toString()).isZero();
         JsonNode last = lastLine(run);
-        assertThat(fieldNames(last)).containsExactlyInAnyOrder("accuracy", "accuracy_no_shuffle", "items");
+        assertThat(fieldNames(last)).containsExactlyInAnyOrder("accuracy", "accuracy_no_shuffle", "items", "samples_per_item");
         double shuffled = last.get("accuracy").get("32").asDouble();
         double unshuffled = last.get("accuracy_no_shuffle").get("32").asDouble();
         assertThat(shuffled).isGreaterThan(unshuffled + 0.05);
-        assertThat(run.out()).contains("shuffle on,", "shuffle off,", "shuffle on vs off:");
+        assertThat(run.out()).contains("shuffle balanced,", "shuffle off,", "shuffle balanced vs off:");
     }
 
     @Test
@@ -148,7 +174,7 @@ class EvalCommandTest {
         assertThat(grm("eval", "--in", in.toString(), "--backend", "simulated", "--k", "0").err())
                 .contains("--k values must be in 1..1024, was 0");
         assertThat(grm("eval", "--in", in.toString(), "--backend", "simulated", "--shuffle", "sometimes").err())
-                .contains("--shuffle must be on, off or both, was 'sometimes'");
+                .contains("--shuffle must be balanced, random, off or both, was 'sometimes'");
         assertThat(grm("eval", "--in", dir.resolve("missing.jsonl").toString(), "--backend", "simulated").exitCode())
                 .isEqualTo(2);
         assertThat(grm("eval", "--in", in.toString(), "--backend", "simulated", "--limit", "-1").exitCode())

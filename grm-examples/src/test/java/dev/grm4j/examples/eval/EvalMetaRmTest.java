@@ -116,7 +116,7 @@ class EvalMetaRmTest {
         // then
         assertThat(run.exitCode()).as(run.toString()).isZero();
         JsonNode last = lastLine(run);
-        assertThat(fieldNames(last)).containsExactly("accuracy", "items");
+        assertThat(fieldNames(last)).containsExactly("accuracy", "items", "samples_per_item");
         assertThat(last.get("items").asInt()).isEqualTo(80);
         JsonNode accuracy = last.get("accuracy");
         assertThat(fieldNames(accuracy)).containsExactly("4", "meta@4", "16", "meta@16");

@@ -31,7 +31,7 @@ class EvalPrinciplesTest {
         assertThat(run.exitCode()).as(run.toString()).isZero();
         assertThat(run.out()).contains("principles self:", "principles self: 0 principle calls")
                 .containsPattern("judge tokens: [1-9][0-9,]* \\(");
-        assertThat(fieldNames(lastLine(run))).containsExactly("accuracy", "items");
+        assertThat(fieldNames(lastLine(run))).containsExactly("accuracy", "items", "samples_per_item");
     }
 
     @Test

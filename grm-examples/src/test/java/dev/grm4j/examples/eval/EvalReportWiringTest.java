@@ -40,7 +40,7 @@ class EvalReportWiringTest {
         assertThat(run.exitCode()).as(run.toString()).isZero();
         assertThat(run.err()).contains("report: " + report.resolve("report.html"));
         JsonNode last = lastLine(run);
-        assertThat(fieldNames(last)).containsExactly("accuracy", "items");
+        assertThat(fieldNames(last)).containsExactly("accuracy", "items", "samples_per_item");
         assertThat(fieldNames(last.get("accuracy"))).containsExactly("1", "4");
         String html = Files.readString(report.resolve("report.html"), StandardCharsets.UTF_8);
         String md = Files.readString(report.resolve("report.md"), StandardCharsets.UTF_8);
@@ -111,7 +111,7 @@ class EvalReportWiringTest {
 
         assertThat(run.exitCode()).as(run.toString()).isZero();
         String html = Files.readString(report.resolve("report.html"), StandardCharsets.UTF_8);
-        assertThat(html).contains("shuffle on", "shuffle off");
+        assertThat(html).contains("shuffle balanced", "shuffle off");
         lastLine(run).get("accuracy_no_shuffle")
                 .forEach(value -> assertThat(html).contains(percent(value.asDouble())));
     }
@@ -146,7 +146,7 @@ class EvalReportWiringTest {
         assertThat(run.exitCode()).as(run.toString()).isEqualTo(1);
         assertThat(run.err()).contains("error: --report: cannot write " + report)
                 .doesNotContainPattern("(?m)^report: ");
-        assertThat(fieldNames(lastLine(run))).containsExactly("accuracy", "items");
+        assertThat(fieldNames(lastLine(run))).containsExactly("accuracy", "items", "samples_per_item");
     }
 
     private static String percent(double fraction) {

@@ -69,7 +69,9 @@ class MetaRmServerTest {
     private static VotingGrm voting() {
         SimulatedJudge judge = SimulatedJudge.builder().accuracy(0.65).seed(11)
                 .groundTruth(GroundTruth.create().register(PAIR, 0)).build();
-        return VotingGrm.builder(PointwiseGrm.builder(judge).build()).k(8).seed(9).build();
+        // RANDOM is the per-sample shuffle these answers were recorded with, before balanced orders.
+        return VotingGrm.builder(PointwiseGrm.builder(judge).build()).k(8).seed(9)
+                .shuffle(VotingGrm.Shuffle.RANDOM).build();
     }
 
     private static MetaGuidedVoting guided(VotingGrm voting) {

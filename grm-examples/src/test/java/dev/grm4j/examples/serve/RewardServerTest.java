@@ -238,6 +238,24 @@ class RewardServerTest {
     }
 
     @Test
+    void v1_score_takes_the_adaptive_mode_per_request_and_names_it_in_the_answer() throws Exception {
+        String url = start(wordCountJudge(Duration.ZERO), 16, 10_000_000) + "/v1/score";
+        String query = "{\"query\": \"colours?\", \"responses\": [\"red\", \"red green blue\"]";
+
+        JsonNode full = JSON.readTree(post(url, query + "}").body());
+        JsonNode auto = JSON.readTree(post(url, query + ", \"adaptive\": \"auto\"}").body());
+
+        // The server's own mode (off here) unless the request names one; unanimous samples settle early.
+        assertThat(full.get("adaptive").asText()).isEqualTo("off");
+        assertThat(full.get("samples_run").asInt()).isEqualTo(16);
+        assertThat(auto.get("adaptive").asText()).isEqualTo("auto");
+        assertThat(auto.get("samples_run").asInt()).isLessThan(16);
+        assertThat(auto.get("best")).isEqualTo(full.get("best"));
+        assertThat(error(post(url, query + ", \"adaptive\": \"sometimes\"}")))
+                .contains("adaptive must be off, exact or auto, was 'sometimes'");
+    }
+
+    @Test
     void v1_score_returns_the_full_vote() throws Exception {
         String url = start(wordCountJudge(Duration.ZERO), 3, 10_000_000) + "/v1/score";
 

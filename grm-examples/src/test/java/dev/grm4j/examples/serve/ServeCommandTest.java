@@ -52,6 +52,8 @@ class ServeCommandTest {
         cases.put(List.of("--concurrency", "0"), "--concurrency must be >= 1, was 0");
         // The name serve had before every command said --concurrency: still taken, and named back.
         cases.put(List.of("--max-concurrency", "0"), "--max-concurrency must be >= 1, was 0");
+        cases.put(List.of("--adaptive", "maybe"), "--adaptive must be off, exact or auto, was 'maybe'");
+        cases.put(List.of("--shuffle", "on"), "--shuffle must be balanced, random or off, was 'on'");
         cases.put(List.of("--max-body-mb", "4096"), "--max-body-mb must be in 1..2047, was 4096");
         cases.put(List.of("--port", "70000"), "--port must be in 0..65535, was 70000");
         for (Map.Entry<List<String>, String> entry : cases.entrySet()) {
