@@ -12,7 +12,9 @@ import dev.grm4j.core.backend.LlmBackend;
 import dev.grm4j.core.internal.Fences;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -106,6 +108,10 @@ public final class SimulatedJudge implements LlmBackend {
     /** Salts the careless stream so that it never shares draws with the main one. */
     private static final long CARELESS_SALT = 0x1F83D9ABFB41BD6BL;
 
+    /** Salts of the item latents: the careful samples' and the careless samples' are independent. */
+    private static final long ITEM_SALT = 0x1F83D9ABFB41BD6BL;
+    private static final long CARELESS_ITEM_SALT = 0x5BE0CD19137E2179L;
+
     /** Of the wrong samples, the share where the wrong top response ties with the best one. */
     private static final double WRONG_TIE_SHARE = 0.25;
 
@@ -117,6 +123,11 @@ public final class SimulatedJudge implements LlmBackend {
     private final double positionBias;
     private final double malformedRate;
     private final double carelessRate;
+    private final double itemSpread;
+    private final double carelessAccuracy;
+    private final double carelessSpread;
+    private final int carelessMargin;
+    private final double carelessTells;
     private final double scoreNoise;
     private final Duration latency;
     private final long seed;
@@ -130,6 +141,11 @@ public final class SimulatedJudge implements LlmBackend {
         this.positionBias = builder.positionBias;
         this.malformedRate = builder.malformedRate;
         this.carelessRate = builder.carelessRate;
+        this.itemSpread = builder.itemSpread;
+        this.carelessAccuracy = builder.carelessAccuracy;
+        this.carelessSpread = builder.carelessSpread;
+        this.carelessMargin = builder.carelessMargin;
+        this.carelessTells = builder.carelessTells;
         this.scoreNoise = builder.scoreNoise;
         this.latency = builder.latency;
         this.seed = builder.seed;
@@ -219,7 +235,13 @@ public final class SimulatedJudge implements LlmBackend {
         SplittableRandom careless = new SplittableRandom(mix(callSeed ^ CARELESS_SALT));
         String text;
         if (carelessRate > 0 && careless.nextDouble() < carelessRate) {
-            text = renderCareless(presented, carelessScores(presented.size(), careless), careless);
+            int[] scores = Double.isNaN(carelessAccuracy) ? carelessScores(presented.size(), careless)
+                    : leaningScores(presented, careless);
+            // An undetectable careless sample reads like any other; only its scores are careless.
+            // Drawn only below 1, so that a judge without the knob keeps its careless stream.
+            boolean tells = carelessTells >= 1 || careless.nextDouble() < carelessTells;
+            text = tells ? renderCareless(presented, scores, careless)
+                    : render(presented, scores, careless);
         } else {
             SplittableRandom random = new SplittableRandom(callSeed);
             text = render(presented, scores(presented, random), random);
@@ -283,7 +305,7 @@ public final class SimulatedJudge implements LlmBackend {
         // Draw in a fixed order so that one knob never shifts the draws of another.
         int top = topScore(random);
         boolean biased = random.nextDouble() < positionBias;
-        boolean accurate = random.nextDouble() < accuracy;
+        boolean accurate = random.nextDouble() < itemAccuracy(presented, accuracy, itemSpread, ITEM_SALT);
         boolean tie = random.nextDouble() < WRONG_TIE_SHARE;
         OptionalInt best = n < 2 ? OptionalInt.empty() : groundTruth.findBestIndex(presented);
 
@@ -395,6 +417,62 @@ public final class SimulatedJudge implements LlmBackend {
         }
         out.append('\n');
         return verdict(out, scores, malformed, malformation, random);
+    }
+
+    /**
+     * The chance that a sample of this item picks the true best: {@code mean} when samples are
+     * independent ({@code spread} 0), else {@code Phi(a + spread * z)} with the item's latent z (a normal
+     * drawn from the judge's seed and the set of responses, so every sample and every order of an item
+     * sees the same one) and {@code a = PhiInverse(mean) * sqrt(1 + spread^2)}, which keeps the mean over
+     * items at {@code mean}.
+     */
+    private double itemAccuracy(List<String> presented, double mean, double spread, long salt) {
+        if (spread == 0) {
+            return mean;
+        }
+        double z = Normal.inverse(itemUniform(presented, salt));
+        double a = Normal.inverse(mean) * Math.sqrt(1 + spread * spread);
+        return Normal.cdf(a + spread * z);
+    }
+
+    /** A uniform in (0, 1) fixed by the seed, the salt and the multiset of responses, not their order. */
+    private double itemUniform(List<String> presented, long salt) {
+        List<String> sorted = new ArrayList<>(presented);
+        Collections.sort(sorted);
+        long hash = mix(seed ^ salt);
+        for (String response : sorted) {
+            hash = mix(hash ^ promptHash(List.of(Message.user(response))));
+        }
+        return ((hash >>> 11) + 0.5) / (double) (1L << 53);
+    }
+
+    /**
+     * A careless sample's scores when careless samples lean: it picks the true best with its item's
+     * careless accuracy (an own latent per item, independent of the careful samples'), else another
+     * response, and it is sure of itself: the others sit {@code carelessMargin} to
+     * {@code 2 * carelessMargin} levels below its top.
+     */
+    private int[] leaningScores(List<String> presented, SplittableRandom random) {
+        int n = presented.size();
+        int[] scores = new int[n];
+        OptionalInt best = n < 2 ? OptionalInt.empty() : groundTruth.findBestIndex(presented);
+        if (best.isEmpty()) {
+            return carelessScores(n, random);
+        }
+        boolean right = random.nextDouble() < itemAccuracy(presented, carelessAccuracy, carelessSpread, CARELESS_ITEM_SALT);
+        int winner = best.getAsInt();
+        if (!right) {
+            winner = random.nextInt(n - 1);
+            if (winner >= best.getAsInt()) {
+                winner++;
+            }
+        }
+        int top = range.max() - random.nextInt(2);
+        for (int i = 0; i < n; i++) {
+            int gap = carelessMargin + random.nextInt(carelessMargin + 1);
+            scores[i] = i == winner ? top : (int) clamp(top - gap, range.min(), top - 1);
+        }
+        return scores;
     }
 
     /** Uniform over the upper 70% of the range, whatever the truth: scores a careless sample gives. */
@@ -544,6 +622,11 @@ public final class SimulatedJudge implements LlmBackend {
         private double positionBias = 0;
         private double malformedRate = 0;
         private double carelessRate = 0;
+        private double itemSpread = 0;
+        private double carelessAccuracy = Double.NaN;
+        private double carelessSpread = 0;
+        private int carelessMargin = 3;
+        private double carelessTells = 1;
         private double scoreNoise = 1.0;
         private Duration latency = Duration.ZERO;
         private long seed = 0;
@@ -597,6 +680,54 @@ public final class SimulatedJudge implements LlmBackend {
          */
         public Builder carelessRate(double r) {
             this.carelessRate = probability("carelessRate", r);
+            return this;
+        }
+
+        /**
+         * How much items differ in difficulty, as the spread b of a latent: a sample of an item with
+         * latent z picks the true best with chance {@code Phi(a + b z)}, the mean over items staying
+         * {@link #accuracy(double)}. 0 (the default) makes every sample independent of the item, so that
+         * Voting@k climbs to 100%; a real judge decides most items the same way in nearly every sample,
+         * which the paper's curves show (see docs/simulator.md).
+         *
+         * @throws IllegalArgumentException if {@code b} is negative or not finite
+         */
+        public Builder itemSpread(double b) {
+            this.itemSpread = nonNegative("itemSpread", b);
+            return this;
+        }
+
+        /**
+         * Makes careless samples lean: each picks the true best with this mean chance (over items), with
+         * an item latent of its own spread ({@code spread}, independent of the careful samples'), and is
+         * sure of itself, its other scores {@code margin} to {@code 2 * margin} levels below its top. By
+         * default careless scores are uniform over the upper 70% of the range instead.
+         *
+         * @throws IllegalArgumentException if {@code mean} is not in (0, 1), {@code spread} is negative or
+         *                                  {@code margin} is not positive
+         */
+        public Builder carelessLean(double mean, double spread, int margin) {
+            if (!(mean > 0 && mean < 1)) {
+                throw new IllegalArgumentException("careless accuracy must be in (0, 1), was " + mean);
+            }
+            if (margin < 1) {
+                throw new IllegalArgumentException("careless margin must be >= 1, was " + margin);
+            }
+            this.carelessAccuracy = mean;
+            this.carelessSpread = nonNegative("carelessSpread", spread);
+            this.carelessMargin = margin;
+            return this;
+        }
+
+        /**
+         * The chance that a careless sample shows it in its text (generic principles, a critique that
+         * skips responses); the others read like careful samples, and a meta reward model can only
+         * learn to spot the first kind. Default 1.
+         *
+         * @throws IllegalArgumentException if {@code d} is not in 0..1
+         */
+        public Builder carelessTells(double d) {
+            this.carelessTells = probability("carelessTells", d);
             return this;
         }
 
@@ -675,6 +806,13 @@ public final class SimulatedJudge implements LlmBackend {
         /** A judge with the settings so far; the builder may be reused. */
         public SimulatedJudge build() {
             return new SimulatedJudge(this);
+        }
+
+        private static double nonNegative(String knob, double value) {
+            if (!(value >= 0) || Double.isInfinite(value)) {
+                throw new IllegalArgumentException(knob + " must be a finite number >= 0, was " + value);
+            }
+            return value;
         }
 
         private static double probability(String knob, double value) {

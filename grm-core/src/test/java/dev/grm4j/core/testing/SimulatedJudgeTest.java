@@ -583,4 +583,57 @@ class SimulatedJudgeTest {
                     .hasMessageContainingAll("carelessRate", "NaN");
         }
     }
+
+    @Nested
+    class ItemDifficulty {
+
+        /** Per item, the share of 40 samples (shown in either order) that put the best strictly first. */
+        private double[] rates(SimulatedJudge.Builder knobs, int items) {
+            double[] rates = new double[items];
+            for (int item = 0; item < items; item++) {
+                List<String> pair = List.of("answer A of item " + item, "answer B of item " + item);
+                SimulatedJudge judge = knobs.groundTruth(GroundTruth.create().register(pair, 0)).build();
+                int right = 0;
+                for (int sample = 0; sample < 40; sample++) {
+                    List<String> shown = sample % 2 == 0 ? pair : List.of(pair.get(1), pair.get(0));
+                    List<Integer> scores = scores(judge.complete(prompt(shown, seeded(sample))).text(), 2,
+                            ScoreRange.DEFAULT).orElseThrow();
+                    int best = sample % 2 == 0 ? 0 : 1;
+                    right += scores.get(best) > scores.get(1 - best) ? 1 : 0;
+                }
+                rates[item] = right / 40.0;
+            }
+            return rates;
+        }
+
+        @Test
+        void a_spread_decides_most_items_the_same_way_in_nearly_every_sample_and_keeps_the_mean() {
+            double[] independent = rates(SimulatedJudge.builder().accuracy(0.7).seed(4), 300);
+            double[] spread = rates(SimulatedJudge.builder().accuracy(0.7).itemSpread(2.0).seed(4), 300);
+
+            double mean = java.util.Arrays.stream(spread).average().orElseThrow();
+            long settledIndependent = java.util.Arrays.stream(independent).filter(r -> r >= 0.9 || r <= 0.1).count();
+            long settled = java.util.Arrays.stream(spread).filter(r -> r >= 0.9 || r <= 0.1).count();
+            System.out.printf("simulated judge: item spread 2.0 -> mean %.3f, items settled %d of 300 (independent %d)%n",
+                    mean, settled, settledIndependent);
+            // Strictly first 0.7 of the time, plus nothing for ties: the mean stays the knob's.
+            assertThat(mean).isCloseTo(0.7, within(0.05));
+            assertThat(settled).isGreaterThan(100);
+            assertThat(settledIndependent).isLessThan(10);
+        }
+
+        @Test
+        void careless_samples_that_lean_agree_with_each_other_on_an_item() {
+            double[] lean = rates(SimulatedJudge.builder().carelessRate(1.0).carelessLean(0.3, 3.0, 2).seed(2), 200);
+
+            long settled = java.util.Arrays.stream(lean).filter(r -> r >= 0.9 || r <= 0.1).count();
+            double mean = java.util.Arrays.stream(lean).average().orElseThrow();
+            assertThat(settled).isGreaterThan(120);
+            assertThat(mean).isCloseTo(0.3, within(0.06));
+            assertThatThrownBy(() -> SimulatedJudge.builder().carelessLean(1.0, 1.0, 2))
+                    .hasMessageContaining("careless accuracy must be in (0, 1), was 1.0");
+            assertThatThrownBy(() -> SimulatedJudge.builder().itemSpread(-1))
+                    .hasMessageContaining("itemSpread must be a finite number >= 0, was -1.0");
+        }
+    }
 }

@@ -361,10 +361,12 @@ public final class EvalCommand implements Callable<Integer> {
             settings.put("meta RM", meta.toString());
         }
         if (backend.backend == BackendOptions.BackendKind.SIMULATED) {
-            settings.put("sim accuracy", Double.toString(backend.simAccuracy));
+            settings.put("sim profile", Modes.name(backend.simProfile));
+            settings.put("sim accuracy", backend.simAccuracy == null ? "the profile's" : backend.simAccuracy.toString());
             settings.put("sim position bias", Double.toString(backend.simPositionBias));
             settings.put("sim malformed rate", Double.toString(backend.simMalformedRate));
-            settings.put("sim careless rate", Double.toString(backend.simCarelessRate));
+            settings.put("sim careless rate", backend.simCarelessRate == null ? "the profile's"
+                    : backend.simCarelessRate.toString());
             settings.put("sim latency ms", Long.toString(backend.simLatencyMs));
         }
         return settings;
@@ -418,13 +420,7 @@ public final class EvalCommand implements Callable<Integer> {
      * truth of the items in flight only, so that memory stays flat on any file.
      */
     private EvalSimulator simulator() {
-        return new EvalSimulator(() -> SimulatedJudge.builder()
-                .accuracy(backend.simAccuracy)
-                .positionBias(backend.simPositionBias)
-                .malformedRate(backend.simMalformedRate)
-                .carelessRate(backend.simCarelessRate)
-                .latency(Duration.ofMillis(backend.simLatencyMs))
-                .seed(backend.seed));
+        return new EvalSimulator(backend::simulatedJudge);
     }
 
     private List<Integer> checkOptions(CommandLine command) {

@@ -54,8 +54,8 @@ public final class BackendOptions {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
     private static final List<String> SIMULATED_ONLY =
-            List.of("--sim-accuracy", "--sim-position-bias", "--sim-malformed-rate", "--sim-careless-rate",
-                    "--sim-latency-ms");
+            List.of("--sim-profile", "--sim-accuracy", "--sim-position-bias", "--sim-malformed-rate",
+                    "--sim-careless-rate", "--sim-latency-ms");
     private static final List<String> OPENAI_ONLY = List.of("--base-url", "--api-key-env");
 
     @Option(names = "--backend", paramLabel = "llama|openai|simulated",
@@ -103,9 +103,17 @@ public final class BackendOptions {
                     + "(default: ${DEFAULT-VALUE}).")
     public int maxTokens;
 
-    @Option(names = "--sim-accuracy", paramLabel = "P", defaultValue = "0.8",
-            description = "simulated: the chance of ranking the known best response strictly first (default: ${DEFAULT-VALUE}).")
-    public double simAccuracy;
+    @Option(names = "--sim-profile", paramLabel = "paper|independent", defaultValue = "paper",
+            converter = SimProfile.Converter.class,
+            description = "simulated: paper (items differ in difficulty and careless samples lean, fitted to the "
+                    + "paper's Table 2; see docs/simulator.md) or independent (every sample an independent draw "
+                    + "at --sim-accuracy) (default: ${DEFAULT-VALUE}).")
+    public SimProfile simProfile;
+
+    @Option(names = "--sim-accuracy", paramLabel = "P",
+            description = "simulated: the mean chance over items of ranking the known best response strictly "
+                    + "first (default: the profile's, 0.70 for paper, 0.8 for independent).")
+    public Double simAccuracy;
 
     @Option(names = "--sim-position-bias", paramLabel = "B", defaultValue = "0",
             description = "simulated: the chance of ranking the first response first, whatever it is (default: ${DEFAULT-VALUE}).")
@@ -115,14 +123,34 @@ public final class BackendOptions {
             description = "simulated: the chance of writing output the parser rejects (default: ${DEFAULT-VALUE}).")
     public double simMalformedRate;
 
-    @Option(names = "--sim-careless-rate", paramLabel = "R", defaultValue = "0",
-            description = "simulated: the chance of a careless sample: near-random scores, generic principles, "
-                    + "a critique that skips a response; what a meta RM filters out (default: ${DEFAULT-VALUE}).")
-    public double simCarelessRate;
+    @Option(names = "--sim-careless-rate", paramLabel = "R",
+            description = "simulated: the chance of a careless sample (what a meta RM filters out): generic "
+                    + "principles and a critique that skips a response, and scores that lean (paper) or are "
+                    + "near-random (independent) (default: the profile's, 0.12 for paper, 0 for independent).")
+    public Double simCarelessRate;
 
     @Option(names = "--sim-latency-ms", paramLabel = "L", defaultValue = "0",
             description = "simulated: milliseconds each call takes (default: ${DEFAULT-VALUE}).")
     public long simLatencyMs;
+
+    /**
+     * The simulated judge these options describe, without its ground truth: the profile's knobs, with
+     * {@code --sim-accuracy} and {@code --sim-careless-rate} in their place when given.
+     */
+    public SimulatedJudge.Builder simulatedJudge() {
+        SimulatedJudge.Builder judge = simProfile.knobs()
+                .positionBias(simPositionBias)
+                .malformedRate(simMalformedRate)
+                .latency(Duration.ofMillis(simLatencyMs))
+                .seed(seed);
+        if (simAccuracy != null) {
+            judge.accuracy(simAccuracy);
+        }
+        if (simCarelessRate != null) {
+            judge.carelessRate(simCarelessRate);
+        }
+        return judge;
+    }
 
     /**
      * Checks what picocli cannot (ranges, options that need or exclude each other, the API key) and
@@ -158,15 +186,7 @@ public final class BackendOptions {
         }
         if (backend == BackendKind.SIMULATED) {
             GroundTruth truth = GroundTruth.create();
-            LlmBackend judge = SimulatedJudge.builder()
-                    .accuracy(simAccuracy)
-                    .positionBias(simPositionBias)
-                    .malformedRate(simMalformedRate)
-                    .carelessRate(simCarelessRate)
-                    .latency(Duration.ofMillis(simLatencyMs))
-                    .seed(seed)
-                    .groundTruth(truth)
-                    .build();
+            LlmBackend judge = simulatedJudge().groundTruth(truth).build();
             command.getErr().println(SIMULATED_NOTE);
             command.getErr().flush();
             opened = watched(judge, watch);
@@ -262,10 +282,14 @@ public final class BackendOptions {
         if (backend == BackendKind.SIMULATED) {
             rejectMatched(command, OPENAI_ONLY, "--backend openai");
             rejectMatched(command, List.of("--model"), "--backend openai or llama");
-            requireProbability(command, "--sim-accuracy", simAccuracy);
+            requireProbability(command, "--sim-accuracy", simAccuracy == null ? 0.5 : simAccuracy);
             requireProbability(command, "--sim-position-bias", simPositionBias);
             requireProbability(command, "--sim-malformed-rate", simMalformedRate);
-            requireProbability(command, "--sim-careless-rate", simCarelessRate);
+            requireProbability(command, "--sim-careless-rate", simCarelessRate == null ? 0 : simCarelessRate);
+            if (simAccuracy != null && !(simAccuracy > 0 && simAccuracy < 1) && simProfile == SimProfile.PAPER) {
+                throw usage(command, "--sim-accuracy must be in (0, 1) for --sim-profile paper (the mean of a "
+                        + "spread of item accuracies), was " + simAccuracy);
+            }
             if (simLatencyMs < 0) {
                 throw usage(command, "--sim-latency-ms must be >= 0, was " + simLatencyMs);
             }

@@ -229,12 +229,7 @@ public final class RftCommand implements Callable<Integer> {
         if (backend.backend != BackendOptions.BackendKind.SIMULATED) {
             return backend.llm();
         }
-        return watch.watching(SimulatedJudge.builder()
-                .accuracy(backend.simAccuracy)
-                .positionBias(backend.simPositionBias)
-                .malformedRate(backend.simMalformedRate)
-                .latency(Duration.ofMillis(backend.simLatencyMs))
-                .seed(backend.seed)
+        return watch.watching(backend.simulatedJudge()
                 .groundTruth(GroundTruth.create().register(item.request().responses(), item.best().getAsInt()))
                 .build());
     }
