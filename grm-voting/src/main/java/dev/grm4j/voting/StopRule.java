@@ -10,7 +10,7 @@ import java.util.List;
  * Whether the samples so far settle a vote of k, under {@link Adaptive#EXACT} or {@link Adaptive#AUTO}.
  *
  * <p><b>AUTO's model.</b> For the leader L and a challenger C, each valid sample so far gave a margin
- * {@code d = score(L) - score(C)}: for L (d > 0), a tie (d = 0) or against (d < 0). The remaining r
+ * {@code d = score(L) - score(C)}: for L ({@code d > 0}), a tie ({@code d = 0}) or against ({@code d < 0}). The remaining r
  * samples are taken to be exchangeable with those: their counts of for, tie and against follow a
  * Dirichlet-multinomial whose pseudo-counts are the counts seen, plus {@link #SKEPTIC} of a sample
  * against (so that a unanimous start still leaves room for doubt). A sample for L adds the mean margin

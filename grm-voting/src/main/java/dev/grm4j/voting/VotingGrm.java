@@ -322,7 +322,7 @@ public interface VotingGrm {
     enum Shuffle {
         /**
          * A balanced design: blocks of the N rotations of a seeded random order, so that every response sits
-         * at every position equally often (exactly when N divides k); orders distinct while k <= N!.
+         * at every position equally often (exactly when N divides k); orders distinct while {@code k <= N!}.
          */
         BALANCED,
         /** A fresh seeded random order per sample: the paper's procedure, as peers run it. */
