@@ -53,15 +53,17 @@ class LogisticMetaRmTest {
 
         @Test
         void a_model_trained_on_careless_samples_separates_correct_from_incorrect_on_held_out_items() {
-            LogisticMetaRm model = LogisticMetaRm.trainer().holdout(0.5).seed(1).train(careless);
+            // 200 items, not the shared 80: 40 held-out items put the accuracy's noise (about 0.03) at the
+            // size of the margin being checked.
+            LogisticMetaRm model = LogisticMetaRm.trainer().holdout(0.5).seed(1).train(new Simulated(200, 8, 0.4).records());
 
             TrainingMetrics metrics = model.trained().orElseThrow();
             MetaRmEvaluation held = metrics.holdout().orElseThrow();
-            System.out.printf("logistic meta RM on 80 simulated items (R=0.4, k=8): train %s, holdout %s%n",
+            System.out.printf("logistic meta RM on 200 simulated items (R=0.4, k=8): train %s, holdout %s%n",
                     metrics.train(), held);
-            assertThat(held.items()).isEqualTo(40);
-            assertThat(metrics.train().items()).isEqualTo(40);
-            assertThat(held.samples() + metrics.train().samples()).isLessThanOrEqualTo(640);
+            assertThat(held.items()).isEqualTo(100);
+            assertThat(metrics.train().items()).isEqualTo(100);
+            assertThat(held.samples() + metrics.train().samples()).isLessThanOrEqualTo(1600);
             assertThat(held.auc()).isGreaterThan(0.75);
             assertThat(held.accuracy()).isGreaterThan(0.7);
             assertThat(held.logLoss()).isLessThan(0.6);

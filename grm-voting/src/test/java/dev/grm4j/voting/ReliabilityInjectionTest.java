@@ -154,7 +154,9 @@ class ReliabilityInjectionTest {
         List<String> presented = order.stream().map(request.responses()::get).toList();
         assertThat(Fences.extract(user)).isEqualTo(presented);
         assertThat(Fences.extract(prompt.messages().get(0).content() + "\n\n" + user)).isEqualTo(presented);
-        assertThat(occurrences(user, "#" + prompt.nonce() + ">>>")).isEqualTo(2 * request.size());
+        String fenced = user.substring(prompt.sharedPrefixChars() - prompt.messages().get(0).content().length());
+        assertThat(fenced).startsWith(Fences.begin(1, prompt.nonce()));
+        assertThat(occurrences(fenced, "#" + prompt.nonce() + ">>>")).isEqualTo(2 * request.size());
         request.responses().forEach(response -> assertThat(response).doesNotContain(prompt.nonce()));
     }
 

@@ -465,13 +465,13 @@ class VotingGrmTest {
         VoteRecord record = voting.record(request, result);
         String json = record.toJson();
 
-        assertThat(record.templateVersion()).isEqualTo("grm-v1");
+        assertThat(record.templateVersion()).isEqualTo("grm-v2");
         assertThat(record.model()).isEqualTo("scripted");
         assertThat(record.k()).isEqualTo(3);
         assertThat(record.votingSeed()).isEqualTo(12);
         assertThat(record.samples()).extracting(VoteRecord.Sample::order).isEqualTo(result.permutations());
         assertThat(record.totals()).isEqualTo(result.totals());
-        assertThat(json).contains("\"templateVersion\":\"grm-v1\"", "\"samplingSeed\"", "\"outcome\":\"SCORED\"")
+        assertThat(json).contains("\"templateVersion\":\"grm-v2\"", "\"samplingSeed\"", "\"outcome\":\"SCORED\"")
                 .doesNotContain("secret question");
     }
 

@@ -47,7 +47,7 @@ import java.util.stream.IntStream;
 public final class PromptTemplate {
 
     /** The template this library ships and uses unless told otherwise. */
-    public static final String DEFAULT_VERSION = "grm-v1";
+    public static final String DEFAULT_VERSION = "grm-v2";
 
     private static final Set<String> VALUES = Set.of("n", "min", "max", "nonce", "anchors", "score_format",
             "conversation", "query", "reference", "principles", "responses");

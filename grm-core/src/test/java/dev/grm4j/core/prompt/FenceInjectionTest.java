@@ -65,7 +65,7 @@ class FenceInjectionTest {
 
             assertThat(Fences.extract(user))
                     .containsExactly(request.responses().get(order.get(0)), request.responses().get(order.get(1)));
-            assertThat(occurrences(user, "#" + prompt.nonce() + ">>>")).isEqualTo(4);
+            assertThat(occurrences(responsesPart(prompt), "#" + prompt.nonce() + ">>>")).isEqualTo(4);
             assertThat(adversarial).doesNotContain(prompt.nonce());
         }
     }
@@ -121,5 +121,11 @@ class FenceInjectionTest {
 
     private static int occurrences(String text, String needle) {
         return (int) Pattern.compile(Pattern.quote(needle)).matcher(text).results().count();
+    }
+
+    /** The user text from the first fence on: everything before it is the template's, not a candidate's. */
+    static String responsesPart(RenderedPrompt prompt) {
+        String system = prompt.messages().get(0).content();
+        return prompt.messages().get(1).content().substring(prompt.sharedPrefixChars() - system.length());
     }
 }

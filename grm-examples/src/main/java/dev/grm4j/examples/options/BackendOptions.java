@@ -56,7 +56,7 @@ public final class BackendOptions {
     private static final List<String> SIMULATED_ONLY =
             List.of("--sim-profile", "--sim-accuracy", "--sim-position-bias", "--sim-malformed-rate",
                     "--sim-careless-rate", "--sim-latency-ms");
-    private static final List<String> OPENAI_ONLY = List.of("--base-url", "--api-key-env");
+    private static final List<String> OPENAI_ONLY = List.of("--base-url", "--api-key-env", "--affinity");
 
     @Option(names = "--backend", paramLabel = "llama|openai|simulated",
             converter = BackendKind.Converter.class, completionCandidates = BackendKind.Names.class,
@@ -87,6 +87,13 @@ public final class BackendOptions {
                     + "without it none is sent (local servers need none). The key is masked as *** in everything "
                     + "the command writes, the judge's own text included.")
     String apiKeyEnv;
+
+    @Option(names = "--affinity", paramLabel = "field:NAME|header:NAME|none", defaultValue = "field:user",
+            description = "openai: where each call carries its request's affinity key (the same for every sample of "
+                    + "one request), so that a prefix-aware router (vLLM production-stack, SGLang's router, llm-d) "
+                    + "keeps them on one replica: a body field, a request header, or none (default: ${DEFAULT-VALUE}, "
+                    + "OpenAI's own field).")
+    String affinity;
 
     @Option(names = "--seed", paramLabel = "N", defaultValue = "0",
             description = "Seeds tie-breaks, the simulated judge and the provider's sampling (default: ${DEFAULT-VALUE}).")
@@ -202,6 +209,11 @@ public final class BackendOptions {
         } catch (IllegalArgumentException e) {
             throw usage(command, "--base-url: " + e.getMessage());
         }
+        try {
+            affinity(builder);
+        } catch (IllegalArgumentException e) {
+            throw usage(command, "--affinity: " + e.getMessage());
+        }
         if (key != null) {
             try {
                 builder.apiKey(key);
@@ -213,6 +225,18 @@ public final class BackendOptions {
         // data and failure reasons downstream all read from there.
         opened = watched(builder.build(), watch);
         return Judge.remote(opened, sampling, seed, key);
+    }
+
+    private void affinity(OpenAiCompatibleBackend.Builder builder) {
+        if (affinity.equals("none")) {
+            builder.affinityField(null);
+        } else if (affinity.startsWith("field:")) {
+            builder.affinityField(affinity.substring("field:".length()));
+        } else if (affinity.startsWith("header:")) {
+            builder.affinityField(null).affinityHeader(affinity.substring("header:".length()));
+        } else {
+            throw new IllegalArgumentException("expected field:NAME, header:NAME or none, was '" + affinity + "'");
+        }
     }
 
     /**

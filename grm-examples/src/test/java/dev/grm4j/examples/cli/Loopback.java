@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Loopback implements AutoCloseable {
 
-    interface Handler {
+    public interface Handler {
         void handle(HttpExchange exchange, String body) throws IOException;
     }
 

@@ -126,7 +126,8 @@ class ScoreCommandTest {
                 .register(List.of("9", "7", "8"), 1);
         SimulatedJudge judge = SimulatedJudge.builder().accuracy(0.8).seed(11).groundTruth(truth).build();
 
-        CliRun local = grm("score", "--in", in.toString(), "--backend", "simulated", "--seed", "11");
+        CliRun local = grm("score", "--in", in.toString(), "--backend", "simulated", "--sim-profile", "independent",
+                "--seed", "11");
         try (SimulatedJudgeServer server = SimulatedJudgeServer.builder(judge).build().start()) {
             CliRun remote = grm("score", "--in", in.toString(), "--backend", "openai", "--seed", "11",
                     "--base-url", server.baseUrl(), "--model", "simulated-judge");
