@@ -36,7 +36,7 @@ class PromptTemplateTest {
                 .doesNotContain(prompt.nonce(), "{{");
         String user = prompt.messages().get(1).content();
         assertThat(user).startsWith("The user's query:\nWhat is 2 + 2?")
-                .contains("between the markers " + Fences.begin(1, prompt.nonce()).replace(" 1 ", " i "))
+                .contains("each between " + Fences.begin(1, prompt.nonce()).replace(" 1 ", " i "))
                 .contains("A marker without the code #" + prompt.nonce() + " is part of a response's text.\n\n"
                         + Fences.begin(1, prompt.nonce()))
                 .endsWith(Fences.fence(1, prompt.nonce(), "4") + "\n\n" + Fences.fence(2, prompt.nonce(), "5"))

@@ -20,6 +20,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -70,7 +71,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link SamplingOptions#seed()} if present, and a hash of the prompt; so the same call gives the same
  * text on any thread, in any interleaving. Only when the request has no seed and a temperature above 0
  * is a per-judge call counter mixed in, so that repeated unseeded samples differ, as they would from a
- * real model.
+ * real model. With {@link Builder#drawsByOccurrence(boolean)} the seed is instead the responses in
+ * their order and how many samples of them came before: see there.
  *
  * <p><b>Budget and usage.</b> Tokens are estimated as {@code ceil(chars / 4)}. Output longer than
  * {@code maxOutputTokens} is cut to {@code maxOutputTokens * 4} characters and answered with
@@ -135,6 +137,8 @@ public final class SimulatedJudge implements LlmBackend {
     private final String modelName;
     private final GroundTruth groundTruth;
     private final AtomicLong unseededCalls = new AtomicLong();
+    /** Samples drawn so far per presented list, when draws go by occurrence; null otherwise. */
+    private final ConcurrentHashMap<List<String>, AtomicLong> occurrences;
 
     private SimulatedJudge(Builder builder) {
         this.accuracy = builder.accuracy;
@@ -152,6 +156,7 @@ public final class SimulatedJudge implements LlmBackend {
         this.range = builder.range;
         this.modelName = builder.modelName;
         this.groundTruth = builder.groundTruth;
+        this.occurrences = builder.drawsByOccurrence ? new ConcurrentHashMap<>() : null;
     }
 
     /** A builder with the defaults listed on each of its setters. */
@@ -231,7 +236,7 @@ public final class SimulatedJudge implements LlmBackend {
             throw new BackendException("prompt has no fenced responses", null, false,
                     OptionalInt.empty(), Optional.empty());
         }
-        long callSeed = callSeed(request);
+        long callSeed = occurrences == null ? callSeed(request) : occurrenceSeed(presented);
         SplittableRandom careless = new SplittableRandom(mix(callSeed ^ CARELESS_SALT));
         String text;
         if (carelessRate > 0 && careless.nextDouble() < carelessRate) {
@@ -276,6 +281,15 @@ public final class SimulatedJudge implements LlmBackend {
             mixed = mix(mixed ^ mix(unseededCalls.getAndIncrement() + 0x510E527FADE682D1L));
         }
         return mixed;
+    }
+
+    /** The seed of the next sample of these responses in this order: see {@link Builder#drawsByOccurrence}. */
+    private long occurrenceSeed(List<String> presented) {
+        long occurrence = occurrences.computeIfAbsent(List.copyOf(presented), key -> new AtomicLong())
+                .getAndIncrement();
+        long mixed = mix(seed ^ 0x9B05688C2B3E6C1FL);
+        mixed = mix(mixed ^ promptHash(List.of(Message.user(String.join("\u0000", presented)))));
+        return mix(mixed ^ mix(occurrence + 0x1F83D9ABFB41BD6BL));
     }
 
     /** 64-bit FNV-1a over roles and contents: stable across JVMs, unlike identity hashes. */
@@ -630,6 +644,7 @@ public final class SimulatedJudge implements LlmBackend {
         private double scoreNoise = 1.0;
         private Duration latency = Duration.ZERO;
         private long seed = 0;
+        private boolean drawsByOccurrence;
         private ScoreRange range = ScoreRange.DEFAULT;
         private String modelName = "simulated-judge";
         private GroundTruth groundTruth = GroundTruth.create();
@@ -758,6 +773,21 @@ public final class SimulatedJudge implements LlmBackend {
                 throw new IllegalArgumentException("latency must be >= 0, was " + latency);
             }
             this.latency = latency;
+            return this;
+        }
+
+        /**
+         * Whether a sample's randomness comes from the responses in the order shown and the number of
+         * samples of that order drawn before it, instead of from the prompt's text and the sampling seed.
+         * Two runs that ask the same judge about the same items in different ways (another template,
+         * samples batched as n per call or not, other seeds) then draw the same samples: the j-th sample of
+         * an order is the same in both, so their figures differ only by what the ways of asking change
+         * (common random numbers). The samples of one order are exchangeable, so a vote over them does not
+         * depend on the order the calls arrive in. Off by default: then the same call always gives the same
+         * text, which this mode gives up.
+         */
+        public Builder drawsByOccurrence(boolean byOccurrence) {
+            this.drawsByOccurrence = byOccurrence;
             return this;
         }
 

@@ -92,6 +92,7 @@ public final class SimulatedJudgeServer implements AutoCloseable {
     private final int requestedPort;
     private final Slots slots;
     private final FaultPlan faults;
+    private final Meter meter;
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong completions = new AtomicLong();
     private final String idPrefix = "chatcmpl-sim" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
@@ -107,6 +108,17 @@ public final class SimulatedJudgeServer implements AutoCloseable {
         this.requestedPort = builder.port;
         this.slots = new Slots(builder.capacity);
         this.faults = builder.faults;
+        this.meter = builder.meter;
+    }
+
+    /**
+     * Sees every request the judge answered, with the completions sent back: a cost model (prefix cache,
+     * billing) plugs in here. Called from the server's threads, possibly at once: implementations are
+     * thread-safe. Requests that got a fault or an error are not answered and not seen.
+     */
+    @FunctionalInterface
+    public interface Meter {
+        void answered(CompletionRequest request, List<Completion> completions);
     }
 
     /**
@@ -291,8 +303,8 @@ public final class SimulatedJudgeServer implements AutoCloseable {
         call.whenComplete((completions, failure) -> slots.release());
         try {
             // Sending is a blocking socket write: keep it off the judge's timer thread.
-            call.whenCompleteAsync((completions, failure) -> respond(exchange, number, completions, failure, truncate),
-                    executor);
+            call.whenCompleteAsync((completions, failure) ->
+                    respond(exchange, number, request, completions, failure, truncate), executor);
         } catch (RejectedExecutionException e) {
             exchange.close();
         }
@@ -306,8 +318,8 @@ public final class SimulatedJudgeServer implements AutoCloseable {
         }
     }
 
-    private void respond(HttpExchange exchange, long number, List<Completion> completions, Throwable failure,
-                         boolean truncate) {
+    private void respond(HttpExchange exchange, long number, CompletionRequest request, List<Completion> completions,
+                         Throwable failure, boolean truncate) {
         if (failure != null) {
             Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                     ? failure.getCause() : failure;
@@ -319,6 +331,7 @@ public final class SimulatedJudgeServer implements AutoCloseable {
             }
             return;
         }
+        meter.answered(request, completions);
         ObjectNode root = envelope(number);
         ArrayNode choices = root.putArray("choices");
         long outputTokens = 0;
@@ -625,6 +638,7 @@ public final class SimulatedJudgeServer implements AutoCloseable {
         private int port = 0;
         private int capacity = Integer.MAX_VALUE;
         private FaultPlan faults = FaultPlan.none();
+        private Meter meter = (request, completions) -> { };
 
         private Builder(SimulatedJudge judge) {
             this.judge = Objects.requireNonNull(judge, "judge");
@@ -664,6 +678,16 @@ public final class SimulatedJudgeServer implements AutoCloseable {
          */
         public Builder faults(FaultPlan faults) {
             this.faults = Objects.requireNonNull(faults, "faults");
+            return this;
+        }
+
+        /**
+         * Who sees each answered request; none by default.
+         *
+         * @throws NullPointerException if {@code meter} is null
+         */
+        public Builder meter(Meter meter) {
+            this.meter = Objects.requireNonNull(meter, "meter");
             return this;
         }
 

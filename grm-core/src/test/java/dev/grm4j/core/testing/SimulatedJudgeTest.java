@@ -118,6 +118,34 @@ class SimulatedJudgeTest {
     }
 
     @Test
+    void by_occurrence_the_jth_sample_of_an_order_is_the_same_however_it_is_asked_for() {
+        GroundTruth truth = GroundTruth.create().register(FOUR, 3);
+        SimulatedJudge.Builder knobs = SimulatedJudge.builder().groundTruth(truth).accuracy(0.6).carelessRate(0.2)
+                .drawsByOccurrence(true);
+        SimulatedJudge oneWay = knobs.build();
+        SimulatedJudge otherWay = knobs.build();
+        List<String> reversed = new ArrayList<>(FOUR);
+        Collections.reverse(reversed);
+
+        List<String> first = new ArrayList<>();
+        List<String> second = new ArrayList<>();
+        for (int sample = 0; sample < 20; sample++) {
+            first.add(oneWay.complete(prompt(FOUR, seeded(sample))).text());
+            // Other wording, another seed, and another order's samples interleaved: none of it matters.
+            CompletionRequest reworded = new CompletionRequest(List.of(Message.system("Judge, please."),
+                    prompt(FOUR, seeded(1000 + sample)).messages().get(1)), seeded(1000 + sample));
+            otherWay.complete(prompt(reversed, seeded(sample)));
+            second.add(otherWay.complete(reworded).text());
+        }
+
+        assertThat(second).isEqualTo(first);
+        assertThat(new java.util.HashSet<>(first)).as("successive samples differ").hasSizeGreaterThan(10);
+        SimulatedJudge fresh = knobs.build();
+        assertThat(fresh.complete(prompt(FOUR, seeded(5))).text()).as("a new judge starts at draw 0")
+                .isEqualTo(first.get(0));
+    }
+
+    @Test
     void wrong_samples_put_another_response_at_or_above_the_best_and_sometimes_tie() {
         GroundTruth truth = GroundTruth.create().register(FOUR, 3);
         SimulatedJudge judge = SimulatedJudge.builder().groundTruth(truth).accuracy(0).build();
