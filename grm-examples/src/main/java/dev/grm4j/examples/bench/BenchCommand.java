@@ -3,9 +3,13 @@ package dev.grm4j.examples.bench;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.grm4j.core.PointwiseGrm;
+import dev.grm4j.examples.batch.BenchmarkItem;
+import dev.grm4j.examples.batch.JsonlLines;
 import dev.grm4j.examples.options.ExitCode;
 import dev.grm4j.examples.options.HelpOption;
 import dev.grm4j.examples.options.Limits;
+import dev.grm4j.examples.options.SimProfile;
 import dev.grm4j.voting.VoteResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -17,6 +21,8 @@ import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -30,6 +36,9 @@ import java.util.concurrent.Callable;
  * one single-sample request: voting runs its samples in parallel, so the ratio should stay near 1.
  * (b) Against a server that answers at most C calls at once, a batch of requests: samples per second
  * against the server's capacity C / latency, and the client's CPU time per sample.
+ *
+ * <p>With {@code --cost}, what a vote costs the server instead: the items of a file voted grm4j's way
+ * and the naive way, against a server that accounts like vLLM ({@link BenchCost}, {@link ServingCost}).
  */
 @Command(name = "bench",
         description = {
@@ -39,7 +48,14 @@ import java.util.concurrent.Callable;
                         + "batch against a server capped at --capacity calls at once.",
                 "The last line of standard output is one JSON object: {\"k\": ..., \"wall_ratio_vs_single\": ..., "
                         + "\"samples_per_s\": ..., \"capacity_samples_per_s\": ..., \"cpu_us_per_sample\": ..., "
-                        + "\"heap_mb_peak\": ...}."},
+                        + "\"heap_mb_peak\": ...}.",
+                "With --cost --in FILE.jsonl: what voting the items of FILE costs a server, grm4j's way (balanced "
+                        + "orders, one call per order with n completions, adaptive stopping, a system message shared "
+                        + "across requests) and the naive way (one call per sample, a random order each, all k run, "
+                        + "the nonce in the system message), against the simulated judge behind a server that "
+                        + "accounts like vLLM: prompt tokens billed per request, prefill not found in a prefix cache "
+                        + "of 16-token blocks, decode. The last line: {\"k\": ..., \"items\": ..., \"grm4j\": {...}, "
+                        + "\"naive\": {...}, \"ratio\": {...}}."},
         usageHelpAutoWidth = true)
 public final class BenchCommand implements Callable<Integer> {
 
@@ -52,8 +68,29 @@ public final class BenchCommand implements Callable<Integer> {
     private HelpOption help;
 
     @Option(names = "--k", paramLabel = "K", defaultValue = "32",
-            description = "Samples of the voted request in (a) (default: ${DEFAULT-VALUE}).")
+            description = "Samples of the voted request in (a), or of every vote with --cost (default: ${DEFAULT-VALUE}).")
     private int k;
+
+    @Option(names = "--cost", description = "Measure what votes cost the server instead (see above); needs --in.")
+    private boolean cost;
+
+    @Option(names = "--in", paramLabel = "FILE.jsonl",
+            description = "--cost: the items to vote, each with its best response (\"best\").")
+    private Path in;
+
+    @Option(names = "--limit", paramLabel = "N", defaultValue = "0",
+            description = "--cost: only the first N items; 0 for all (default: ${DEFAULT-VALUE}).")
+    private int limit;
+
+    @Option(names = "--sim-profile", paramLabel = "paper|independent", defaultValue = "paper",
+            converter = SimProfile.Converter.class,
+            description = "--cost: the simulated judge's profile (default: ${DEFAULT-VALUE}).")
+    private SimProfile simProfile;
+
+    @Option(names = "--cache-blocks", paramLabel = "B", defaultValue = "" + ServingCost.DEFAULT_CAPACITY_BLOCKS,
+            description = "--cost: the prefix cache's size in 16-token blocks, least recently used evicted first "
+                    + "(default: ${DEFAULT-VALUE}, about a million tokens).")
+    private int cacheBlocks;
 
     @Option(names = "--latency-ms", paramLabel = "L", defaultValue = "200",
             description = "The simulated judge's latency per call (default: ${DEFAULT-VALUE}).")
@@ -91,6 +128,9 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws IOException, InterruptedException {
         CommandLine command = spec.commandLine();
         check(command);
+        if (cost) {
+            return cost(command);
+        }
         PrintWriter out = command.getOut();
         ObjectNode json = JSON.createObjectNode();
         json.put("k", k);
@@ -114,6 +154,88 @@ public final class BenchCommand implements Callable<Integer> {
         return failed == 0 ? ExitCode.OK : ExitCode.PARTIAL;
     }
 
+    private int cost(CommandLine command) throws IOException {
+        List<String> skipped = new ArrayList<>();
+        List<BenchmarkItem> items = items(command, skipped);
+        PrintWriter out = command.getOut();
+        if (!skipped.isEmpty()) {
+            out.println("skipped " + skipped.size() + (skipped.size() == 1 ? " line: " : " lines: ")
+                    + String.join("; ", skipped.subList(0, Math.min(10, skipped.size())))
+                    + (skipped.size() > 10 ? "; ..." : ""));
+        }
+        out.printf(Locale.ROOT, "cost of Voting@%d on %d items of %s: simulated judge (profile %s), prefix cache of "
+                        + "%,d blocks of %d tokens%n", k, items.size(), in.getFileName(),
+                simProfile.name().toLowerCase(Locale.ROOT), cacheBlocks, ServingCost.BLOCK_TOKENS);
+        out.flush();
+        BenchCost bench = new BenchCost(items, k, seed, () -> simProfile.knobs().seed(seed), cacheBlocks);
+        ObjectNode json = JSON.createObjectNode();
+        json.put("k", k);
+        json.put("items", items.size());
+        BenchCost.Outcome grm4j = null;
+        int failed = 0;
+        for (BenchCost.Way way : BenchCost.Way.values()) {
+            BenchCost.Outcome outcome = bench.measure(way);
+            out.printf(Locale.ROOT, "%-6s %s; accuracy %.2f%%%s%n", way.key + ":", outcome.figures(),
+                    100 * outcome.accuracy(), outcome.failedVotes() == 0 ? ""
+                            : " (" + outcome.failedVotes() + " votes failed, counted wrong)");
+            out.flush();
+            failed += outcome.failedVotes();
+            ObjectNode figures = json.putObject(way.key);
+            figures.put("requests", outcome.figures().requests());
+            figures.put("samples", outcome.figures().samples());
+            figures.put("prompt_tokens_billed", outcome.figures().promptTokensBilled());
+            figures.put("prefill_tokens_computed", outcome.figures().prefillTokensComputed());
+            figures.put("decode_tokens", outcome.figures().decodeTokens());
+            figures.put("accuracy", round(outcome.accuracy(), 4));
+            if (way == BenchCost.Way.GRM4J) {
+                grm4j = outcome;
+            } else {
+                ObjectNode ratio = json.putObject("ratio");
+                grm4j.figures().ratio(outcome.figures()).forEach((key, value) -> ratio.put(key, round(value, 4)));
+                out.printf(Locale.ROOT, "grm4j / naive: %s; accuracy %+.2f points%n", ratio,
+                        100 * (grm4j.accuracy() - outcome.accuracy()));
+            }
+        }
+        if (failed > 0) {
+            out.println("warning: " + failed + " votes failed; the figures above are suspect");
+        }
+        out.println(write(json));
+        out.flush();
+        return failed == 0 && skipped.isEmpty() ? ExitCode.OK : ExitCode.PARTIAL;
+    }
+
+    /**
+     * The items of --in, up to --limit (lines skipped count towards it, as in {@code grm eval}). A line
+     * that is not an item, or has no best response, is skipped and listed in {@code skipped}.
+     */
+    private List<BenchmarkItem> items(CommandLine command, List<String> skipped) throws IOException {
+        if (!Files.isRegularFile(in)) {
+            throw new ParameterException(command, "--in: no such file: " + in);
+        }
+        BenchmarkItem.Parser parser = BenchmarkItem.parser(PointwiseGrm.Builder.DEFAULT_MAX_RESPONSES);
+        List<BenchmarkItem> items = new ArrayList<>();
+        try (JsonlLines lines = JsonlLines.open(in)) {
+            for (JsonlLines.Line line = lines.next(); line != null && (limit == 0 || line.number() <= limit);
+                 line = lines.next()) {
+                try {
+                    BenchmarkItem item = parser.parse(line);
+                    if (item.best().isPresent()) {
+                        items.add(item);
+                    } else {
+                        skipped.add("line " + line.number() + ": no \"best\" (accuracy needs it)");
+                    }
+                } catch (BenchmarkItem.InvalidItemException e) {
+                    skipped.add(e.getMessage());
+                }
+            }
+        }
+        if (items.isEmpty()) {
+            throw new ParameterException(command, "--in " + in + ": no items with a best response"
+                    + (skipped.isEmpty() ? "" : "; " + skipped.get(0)));
+        }
+        return items;
+    }
+
     static int failures(List<VoteResult> results) {
         return (int) results.stream().filter(result -> !result.isVoted()).count();
     }
@@ -124,6 +246,17 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private void check(CommandLine command) {
+        CommandLine.ParseResult parsed = command.getParseResult();
+        List<String> costOnly = List.of("--in", "--limit", "--sim-profile", "--cache-blocks");
+        List<String> latencyOnly = List.of("--latency-ms", "--capacity", "--batch-requests", "--batch-k", "--repeats",
+                "--warmup-samples", "--cpu-by-thread");
+        for (String option : cost ? latencyOnly : costOnly) {
+            require(command, !parsed.hasMatchedOption(option), option + (cost ? " does not apply with --cost"
+                    : " applies only with --cost"));
+        }
+        require(command, !cost || in != null, "--cost needs --in FILE.jsonl, the items to vote");
+        require(command, limit >= 0, "--limit must be >= 0, was " + limit);
+        require(command, cacheBlocks >= 1, "--cache-blocks must be >= 1, was " + cacheBlocks);
         require(command, k >= 1 && k <= Limits.MAX_K, "--k must be in 1.." + Limits.MAX_K + ", was " + k);
         require(command, latencyMs >= 1, "--latency-ms must be >= 1, was " + latencyMs);
         require(command, capacity >= 1 && capacity <= Limits.MAX_CONCURRENCY,

@@ -297,8 +297,9 @@ public final class EvalCommand implements Callable<Integer> {
                 return ExitCode.UNREACHABLE;
             }
             Duration took = Duration.ofNanos(System.nanoTime() - start);
-            tally.table(String.format(Locale.ROOT, "%s, shuffle %s, %s, principles %s%s: %d items in %.1f s",
-                    in.getFileName(), Modes.name(shuffled), grm.modelName(), strategy.name(),
+            tally.table(String.format(Locale.ROOT, "%s, shuffle %s, adaptive %s, %s, principles %s%s: %d items in %.1f s",
+                    in.getFileName(), Modes.name(shuffled), adaptive.strip().toLowerCase(Locale.ROOT), grm.modelName(),
+                    strategy.name(),
                     meta == null ? "" : ", meta RM " + meta.getFileName(), tally.items(), took.toMillis() / 1000.0))
                     .forEach(out::println);
             out.println(tokens(tally.tokens()));

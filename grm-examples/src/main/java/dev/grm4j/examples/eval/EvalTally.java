@@ -96,9 +96,9 @@ final class EvalTally {
                 }
             }
         }
-        overall.add(row);
-        subsets.computeIfAbsent(subset, key -> new Row(columns())).add(row);
-        positions.computeIfAbsent(best + 1, key -> new Row(columns())).add(row);
+        overall.add(row, run);
+        subsets.computeIfAbsent(subset, key -> new Row(columns())).add(row, run);
+        positions.computeIfAbsent(best + 1, key -> new Row(columns())).add(row, run);
         for (int i = 0; i < row.size(); i++) {
             if (row.get(i) == Verdict.FAILED) {
                 failed[i]++;
@@ -159,7 +159,7 @@ final class EvalTally {
 
     /** Mean samples run per item counted (at the largest k): what adaptive stopping saves shows here. */
     synchronized double samplesPerItem() {
-        return overall.items == 0 ? 0 : (double) samplesRun / overall.items;
+        return overall.samplesPerItem();
     }
 
     synchronized int items() {
@@ -263,6 +263,8 @@ final class EvalTally {
                 header.append(String.format(Locale.ROOT, "%11s", "MetaRM@" + k));
             }
         });
+        // Mean samples run per item at the largest k: below k where adaptive stopping saved some.
+        header.append(String.format(Locale.ROOT, "%11s", "samples"));
         lines.add(header.toString());
         lines.add(row(width, "overall", overall));
         lines.add("by subset:");
@@ -302,7 +304,7 @@ final class EvalTally {
         for (int i = 0; i < columns(); i++) {
             line.append(String.format(Locale.ROOT, "%11s", percent(row.accuracy(i))));
         }
-        return line.toString();
+        return line.append(String.format(Locale.ROOT, "%11.1f", row.samplesPerItem())).toString();
     }
 
     /** "73.4%", or "-" for a share of nothing (NaN): a table never shows NaN. */
@@ -318,13 +320,15 @@ final class EvalTally {
     private static final class Row {
         private final int[] correct;
         private int items;
+        private long samples;
 
         Row(int ks) {
             this.correct = new int[ks];
         }
 
-        void add(List<Verdict> verdicts) {
+        void add(List<Verdict> verdicts, int run) {
             items++;
+            samples += run;
             for (int i = 0; i < verdicts.size(); i++) {
                 if (verdicts.get(i) == Verdict.CORRECT) {
                     correct[i]++;
@@ -334,6 +338,10 @@ final class EvalTally {
 
         double accuracy(int index) {
             return items == 0 ? Double.NaN : correct[index] / (double) items;
+        }
+
+        double samplesPerItem() {
+            return items == 0 ? 0 : samples / (double) items;
         }
     }
 }

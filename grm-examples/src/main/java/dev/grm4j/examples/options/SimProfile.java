@@ -15,7 +15,7 @@ import java.util.Locale;
 public enum SimProfile {
     PAPER {
         @Override
-        SimulatedJudge.Builder knobs() {
+        public SimulatedJudge.Builder knobs() {
             return SimulatedJudge.builder()
                     .accuracy(PAPER_ACCURACY)
                     .itemSpread(3.0)
@@ -26,7 +26,7 @@ public enum SimProfile {
     },
     INDEPENDENT {
         @Override
-        SimulatedJudge.Builder knobs() {
+        public SimulatedJudge.Builder knobs() {
             return SimulatedJudge.builder().accuracy(0.8);
         }
     };
@@ -34,10 +34,10 @@ public enum SimProfile {
     static final double PAPER_ACCURACY = 0.70;
 
     /** A fresh builder with the profile's knobs. */
-    abstract SimulatedJudge.Builder knobs();
+    public abstract SimulatedJudge.Builder knobs();
 
     /** {@code paper} or {@code independent}, any case. */
-    static final class Converter implements CommandLine.ITypeConverter<SimProfile> {
+    public static final class Converter implements CommandLine.ITypeConverter<SimProfile> {
         @Override
         public SimProfile convert(String value) {
             return switch (value.strip().toLowerCase(Locale.ROOT)) {
