@@ -8,6 +8,7 @@ import dev.grm4j.core.SamplingOptions;
 import dev.grm4j.core.backend.LlmBackend;
 import dev.grm4j.core.internal.Winner;
 import dev.grm4j.core.testing.GroundTruth;
+import dev.grm4j.voting.VotingGrm;
 
 import java.util.List;
 import java.util.SplittableRandom;
@@ -80,12 +81,25 @@ public final class Judge {
         return result.whenComplete((done, failure) -> calls.finish());
     }
 
+    /**
+     * A vote of the item by {@code voting}, which must vote with this judge's model; the future does not
+     * fail for model or backend problems.
+     */
+    public CompletableFuture<ItemResult> vote(BenchmarkItem item, VotingGrm voting) {
+        tellTheSimulator(item);
+        return voting.voteAsync(item.request()).thenApply(vote -> new ItemResult.Voted(item, vote, voting.adaptive()));
+    }
+
+    /** Only the simulator reads the truth; registering it for a real model would only cost memory. */
+    private void tellTheSimulator(BenchmarkItem item) {
+        if (groundTruth != null && item.best().isPresent()) {
+            groundTruth.register(item.request().responses(), item.best().getAsInt());
+        }
+    }
+
     private CompletableFuture<ItemResult> score(BenchmarkItem item, PointwiseGrm grm) {
         GrmRequest request = item.request();
-        // Only the simulator reads the truth; registering it for a real model would only cost memory.
-        if (groundTruth != null && item.best().isPresent()) {
-            groundTruth.register(request.responses(), item.best().getAsInt());
-        }
+        tellTheSimulator(item);
         List<Integer> order = IntStream.range(0, request.size()).boxed().toList();
         return grm.judgeAsync(request, sampling, order).thenApply(judgement -> judgement.isScored()
                 ? new ItemResult.Rewarded(item, reward(request, judgement))

@@ -8,8 +8,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.grm4j.core.Judgement;
 import dev.grm4j.core.Principle;
 import dev.grm4j.core.Reward;
+import dev.grm4j.voting.VoteResult;
 
 import java.io.UncheckedIOException;
+import java.util.Locale;
 import java.util.function.UnaryOperator;
 
 /**
@@ -17,6 +19,9 @@ import java.util.function.UnaryOperator;
  * <ul>
  *   <li>scored: {@code id, scores, best, tie_broken, principles [{text, weight}], critique, outcome};</li>
  *   <li>failed judgement: {@code id, outcome, error} and no scores, since a failure is never a number;</li>
+ *   <li>a vote of k samples: {@code id, scores} (the summed scores), {@code best, tie_broken, means, k,
+ *       samples_run, valid_samples, adaptive, outcome}; a vote that failed: {@code id, outcome, error, k,
+ *       samples_run, valid_samples, adaptive} and no scores;</li>
  *   <li>invalid input: {@code id, line, outcome "INVALID_INPUT", error}.</li>
  * </ul>
  * Thread-safe.
@@ -37,6 +42,8 @@ public final class JudgementJson {
         node.set("id", result.id() == null ? NullNode.getInstance() : result.id());
         if (result instanceof ItemResult.Rewarded rewarded) {
             scored(node, rewarded.reward());
+        } else if (result instanceof ItemResult.Voted voted) {
+            voted(node, voted);
         } else if (result instanceof ItemResult.Failed failed) {
             Judgement judgement = failed.judgement();
             node.put("outcome", result.outcome());
@@ -51,6 +58,26 @@ public final class JudgementJson {
             return MAPPER.writeValueAsString(node);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException("cannot write a JSON tree of strings and numbers", e);
+        }
+    }
+
+    private void voted(ObjectNode node, ItemResult.Voted voted) {
+        VoteResult vote = voted.vote();
+        if (vote.isVoted()) {
+            ArrayNode scores = node.putArray("scores");
+            vote.totals().forEach(scores::add);
+            node.put("best", vote.best());
+            node.put("tie_broken", vote.tieBroken());
+            ArrayNode means = node.putArray("means");
+            vote.means().forEach(means::add);
+        }
+        node.put("k", vote.samplesRequested());
+        node.put("samples_run", vote.samplesRun());
+        node.put("valid_samples", vote.validSamples());
+        node.put("adaptive", voted.mode().name().toLowerCase(Locale.ROOT));
+        node.put("outcome", voted.outcome());
+        if (!vote.isVoted()) {
+            node.put("error", redact.apply(vote.failure().orElse(voted.outcome())));
         }
     }
 

@@ -137,8 +137,7 @@ public final class EvalCommand implements Callable<Integer> {
     private String shuffle;
 
     @Option(names = "--adaptive", paramLabel = "off|exact|auto", defaultValue = "off",
-            description = "Stop sampling once the vote is settled: off is the paper's Voting@k, exact never "
-                    + "changes its winner, auto stops when the chance the rest would is below 0.2; each k is "
+            description = "Stop sampling once the vote is settled: " + Modes.ADAPTIVE_WORDS + "; each k is "
                     + "then the rule at that budget (default: ${DEFAULT-VALUE}, so that Voting@k is measured).")
     private String adaptive;
 

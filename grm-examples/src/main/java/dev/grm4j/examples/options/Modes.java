@@ -10,6 +10,10 @@ import java.util.Locale;
 /** The words of {@code --adaptive} and {@code --shuffle}, the same for every command and the native API. */
 public final class Modes {
 
+    /** What each {@code --adaptive} word does, for the commands' help. */
+    public static final String ADAPTIVE_WORDS = "off runs all k (the paper's Voting@k), exact stops only when the "
+            + "samples left cannot change the winner, auto when the chance that they would is below 0.2";
+
     private Modes() {
     }
 

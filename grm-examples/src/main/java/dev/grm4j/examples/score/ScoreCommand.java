@@ -1,5 +1,6 @@
 package dev.grm4j.examples.score;
 
+import dev.grm4j.core.SamplingOptions;
 import dev.grm4j.core.Ticker;
 import dev.grm4j.examples.batch.BenchmarkItem;
 import dev.grm4j.examples.batch.HeldFailures;
@@ -19,7 +20,9 @@ import dev.grm4j.examples.options.ExitCode;
 import dev.grm4j.examples.options.HelpOption;
 import dev.grm4j.examples.options.ItemDeadline;
 import dev.grm4j.examples.options.Limits;
+import dev.grm4j.examples.options.Modes;
 import dev.grm4j.examples.terminal.ProgressBar;
+import dev.grm4j.voting.VotingGrm;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -54,7 +57,9 @@ import java.util.concurrent.Callable;
 @Command(name = "score",
         description = {
                 "Scores every item of a JSONL file: one greedy judgement (principles, critique, one score per "
-                        + "response) and the best response, one output line per input line, in input order.",
+                        + "response) and the best response, one output line per input line, in input order. "
+                        + "With --k K above 1, a vote of K sampled judgements instead (the summed scores, the best "
+                        + "response, the samples run), stopping early as --adaptive says.",
                 "Input lines: {\"id\": \"...\", \"prompt\": \"...\", \"responses\": [\"...\", ...], \"best\": 0}"
                         + " (best, a 0-based index, is optional; other fields are ignored).",
                 "Each output line is written whole, in one write, as soon as the lines before it are: a run "
@@ -96,6 +101,17 @@ public final class ScoreCommand implements Callable<Integer> {
             description = "Most items judged at once (default: ${DEFAULT-VALUE}).")
     private int concurrency;
 
+    @Option(names = "--k", paramLabel = "K", defaultValue = "1",
+            description = "Judgements per item: 1 (the default) is one greedy judgement; above 1, a vote of K "
+                    + "samples at the paper's temperature, responses in balanced orders, 1.." + Limits.MAX_K + ".")
+    private int k;
+
+    @Option(names = "--adaptive", paramLabel = "off|exact|auto", defaultValue = "auto",
+            description = "With --k above 1, stop an item's sampling once its vote is settled: " + Modes.ADAPTIVE_WORDS
+                    + " (default: ${DEFAULT-VALUE}: most votes are clear after a few samples, so a batch costs a "
+                    + "fraction of K per item; see docs/voting.md). An item of one response always runs all K.")
+    private String adaptive;
+
     @Option(names = "--resume",
             description = "Continue an interrupted run: keep the lines already in --out (they must be the "
                     + "results of the first lines of --in, in order; a last line cut short is dropped) and score "
@@ -120,6 +136,7 @@ public final class ScoreCommand implements Callable<Integer> {
         Duration itemDeadline = deadline.get(command);
         JudgeWatch watch = new JudgeWatch();
         Judge judge = backend.open(command, parent.environment(), watch);
+        VotingGrm voting = k == 1 ? null : voting(command, judge, itemDeadline);
         BenchmarkItem.Parser parser = BenchmarkItem.parser(judge.maxResponses());
         JudgementJson json = new JudgementJson(judge::redact);
         RunSummary summary = new RunSummary();
@@ -145,7 +162,8 @@ public final class ScoreCommand implements Callable<Integer> {
                     window.submitDone(e.toResult());
                     continue;
                 }
-                window.submit(() -> judge.score(item, backend.itemCalls(itemDeadline, watch)));
+                window.submit(() -> voting == null ? judge.score(item, backend.itemCalls(itemDeadline, watch))
+                        : judge.vote(item, voting));
             }
             window.finish();
             output.finish();
@@ -169,8 +187,27 @@ public final class ScoreCommand implements Callable<Integer> {
         return summary.allScored() ? ExitCode.OK : ExitCode.PARTIAL;
     }
 
+    /**
+     * The vote of {@code --k} samples, over the judge's watched backend: its retries are the ones every
+     * command uses, its deadline the item's, and all the samples of the items in flight may run at once.
+     */
+    private VotingGrm voting(CommandLine command, Judge judge, Duration itemDeadline) {
+        Duration timeout = backend.timeout();
+        return VotingGrm.builder(judge.grm()).k(k).seed(backend.seed)
+                .adaptive(Modes.adaptive(command, adaptive))
+                .maxConcurrency((int) Math.min(Limits.MAX_CONCURRENCY, (long) concurrency * k))
+                .sampling(SamplingOptions.sampled(SamplingOptions.PAPER_TEMPERATURE).withMaxOutputTokens(backend.maxTokens))
+                .deadline(itemDeadline)
+                .callTimeout(itemDeadline.compareTo(timeout) < 0 ? itemDeadline : timeout)
+                .build();
+    }
+
     private void checkFiles(CommandLine command) {
         Limits.requireConcurrency(command, concurrency);
+        if (k < 1 || k > Limits.MAX_K) {
+            throw new ParameterException(command, "--k must be in 1.." + Limits.MAX_K + ", was " + k);
+        }
+        Modes.adaptive(command, adaptive);
         if (!Files.exists(in)) {
             throw new ParameterException(command, "--in: file not found: " + in);
         }

@@ -77,11 +77,10 @@ public final class ServeCommand implements Callable<Integer> {
     }
 
     @Option(names = "--adaptive", paramLabel = "off|exact|auto", defaultValue = "auto",
-            description = "Stop a request's sampling once its vote is settled: off is the paper's Voting@k, "
-                    + "exact never changes its winner, auto stops when the chance that the samples left would "
-                    + "change it is below 0.2 (default: ${DEFAULT-VALUE}: most votes are clear after a few "
-                    + "samples; see docs/voting.md). A request of one response always "
-                    + "runs all k: its score is the answer. The native API takes \"adaptive\" per request.")
+            description = "Stop a request's sampling once its vote is settled: " + Modes.ADAPTIVE_WORDS
+                    + " (default: ${DEFAULT-VALUE}: most votes are clear after a few samples; see docs/voting.md). "
+                    + "A request of one response always runs all k: its score is the answer. The native API takes "
+                    + "\"adaptive\" per request.")
     private String adaptive;
 
     @Option(names = "--shuffle", paramLabel = "balanced|random|off", defaultValue = "balanced",

@@ -38,7 +38,8 @@ class TrainMetaRmCommandTest {
 
     static Path trajectories;
 
-    /** 60 synthetic pairs, k = 8, from the simulated judge with 40% careless samples. */
+    /** 200 synthetic pairs, k = 8, from the simulated judge with 40% careless samples: 50 held out, enough that
+     * the AUC's noise stays well inside its margin. */
     @BeforeAll
     static void record() throws IOException {
         GroundTruth truth = GroundTruth.create();
@@ -46,7 +47,7 @@ class TrainMetaRmCommandTest {
                 .build();
         VotingGrm voting = VotingGrm.builder(PointwiseGrm.builder(judge).build()).k(8).seed(4).build();
         List<GrmRequest> requests = new ArrayList<>();
-        for (int i = 0; i < 60; i++) {
+        for (int i = 0; i < 200; i++) {
             List<String> responses = List.of("Reply " + i + ": the train leaves at " + (i % 12 + 1) + " o'clock.",
                     "Reply " + i + ": there is no train on that line any more.");
             truth.register(responses, i % 2);
@@ -81,9 +82,9 @@ class TrainMetaRmCommandTest {
         assertThat(last.get("auc").asDouble()).isGreaterThan(0.75);
         assertThat(last.get("accuracy").asDouble()).isBetween(0.0, 1.0);
         assertThat(last.get("log_loss").asDouble()).isPositive();
-        assertThat(last.get("train").asInt() + last.get("holdout").asInt()).isLessThanOrEqualTo(480);
-        assertThat(last.get("holdout").asInt()).isBetween(100, 140);
-        assertThat(run.out()).contains("held out 15 items", "read 480 samples of 60 items");
+        assertThat(last.get("train").asInt() + last.get("holdout").asInt()).isLessThanOrEqualTo(1600);
+        assertThat(last.get("holdout").asInt()).isBetween(340, 460);
+        assertThat(run.out()).contains("held out 50 items", "read 1600 samples of 200 items");
         assertThat(LogisticMetaRm.load(model).trained().orElseThrow().holdout().orElseThrow().auc())
                 .isEqualTo(last.get("auc").asDouble());
     }
@@ -91,7 +92,7 @@ class TrainMetaRmCommandTest {
     @Test
     void drops_items_cut_short_or_never_answered_and_says_how_many() throws IOException {
         List<TrajectoryRecord> records = new ArrayList<>(TrajectoryReader.readAll(trajectories));
-        // train-0's sample 3 got no answer from the judge; train-59 lost its last sample (a killed run).
+        // train-0's sample 3 got no answer from the judge; train-199 lost its last sample (a killed run).
         TrajectoryRecord answered = records.get(3);
         records.set(3, TrajectoryRecord.of(answered.item(), answered.sample(), answered.request(),
                 Judgement.backendError(new BackendException("HTTP 503 from http://judge/v1/chat/completions: busy",
@@ -110,12 +111,12 @@ class TrainMetaRmCommandTest {
 
         assertThat(run.exitCode()).as(run.toString()).isZero();
         String said = "dropped 2 incomplete items: 1 with samples the judge never answered (BACKEND_ERROR), "
-                + "1 with fewer than 8 samples; training uses the other 58";
+                + "1 with fewer than 8 samples; training uses the other 198";
         assertThat(run.err()).contains("warning: " + said);
         assertThat(run.out()).contains(said);
         JsonNode last = lastLine(run);
         assertThat(last.get("dropped_incomplete").asInt()).isEqualTo(2);
-        assertThat(last.get("train").asInt() + last.get("holdout").asInt()).isLessThanOrEqualTo(58 * 8);
+        assertThat(last.get("train").asInt() + last.get("holdout").asInt()).isLessThanOrEqualTo(198 * 8);
     }
 
     @Test
