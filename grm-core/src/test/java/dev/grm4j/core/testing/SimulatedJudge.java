@@ -113,6 +113,7 @@ public final class SimulatedJudge implements LlmBackend {
     /** Salts of the item latents: the careful samples' and the careless samples' are independent. */
     private static final long ITEM_SALT = 0x1F83D9ABFB41BD6BL;
     private static final long CARELESS_ITEM_SALT = 0x5BE0CD19137E2179L;
+    private static final long CARELESS_RATE_SALT = 0x1F83D9ABFB41BD6BL ^ 0x5BE0CD19137E2179L;
 
     /** Of the wrong samples, the share where the wrong top response ties with the best one. */
     private static final double WRONG_TIE_SHARE = 0.25;
@@ -128,6 +129,7 @@ public final class SimulatedJudge implements LlmBackend {
     private final double itemSpread;
     private final double carelessAccuracy;
     private final double carelessSpread;
+    private final double carelessItemSpread;
     private final int carelessMargin;
     private final double carelessTells;
     private final double scoreNoise;
@@ -148,6 +150,7 @@ public final class SimulatedJudge implements LlmBackend {
         this.itemSpread = builder.itemSpread;
         this.carelessAccuracy = builder.carelessAccuracy;
         this.carelessSpread = builder.carelessSpread;
+        this.carelessItemSpread = builder.carelessItemSpread;
         this.carelessMargin = builder.carelessMargin;
         this.carelessTells = builder.carelessTells;
         this.scoreNoise = builder.scoreNoise;
@@ -239,7 +242,8 @@ public final class SimulatedJudge implements LlmBackend {
         long callSeed = occurrences == null ? callSeed(request) : occurrenceSeed(presented);
         SplittableRandom careless = new SplittableRandom(mix(callSeed ^ CARELESS_SALT));
         String text;
-        if (carelessRate > 0 && careless.nextDouble() < carelessRate) {
+        if (carelessRate > 0 && careless.nextDouble()
+                < itemAccuracy(presented, carelessRate, carelessItemSpread, CARELESS_RATE_SALT)) {
             int[] scores = Double.isNaN(carelessAccuracy) ? carelessScores(presented.size(), careless)
                     : leaningScores(presented, careless);
             // An undetectable careless sample reads like any other; only its scores are careless.
@@ -441,7 +445,8 @@ public final class SimulatedJudge implements LlmBackend {
      * items at {@code mean}.
      */
     private double itemAccuracy(List<String> presented, double mean, double spread, long salt) {
-        if (spread == 0) {
+        // A mean of 0 or 1 leaves nothing to spread: every item has it.
+        if (spread == 0 || mean <= 0 || mean >= 1) {
             return mean;
         }
         double z = Normal.inverse(itemUniform(presented, salt));
@@ -639,6 +644,7 @@ public final class SimulatedJudge implements LlmBackend {
         private double itemSpread = 0;
         private double carelessAccuracy = Double.NaN;
         private double carelessSpread = 0;
+        private double carelessItemSpread;
         private int carelessMargin = 3;
         private double carelessTells = 1;
         private double scoreNoise = 1.0;
@@ -695,6 +701,20 @@ public final class SimulatedJudge implements LlmBackend {
          */
         public Builder carelessRate(double r) {
             this.carelessRate = probability("carelessRate", r);
+            return this;
+        }
+
+        /**
+         * How much items differ in carelessness: with spread s, an item's careless rate is
+         * {@code Phi(a + s w)} over an item latent w of its own (independent of its difficulty), the mean
+         * over items staying {@link #carelessRate(double)}. On a few items most samples are then careless,
+         * which a majority vote cannot fix and a meta RM can, as in the paper's Table 2. 0 (the default)
+         * gives every item the same rate.
+         *
+         * @throws IllegalArgumentException if {@code s} is negative or not finite
+         */
+        public Builder carelessItemSpread(double s) {
+            this.carelessItemSpread = nonNegative("carelessItemSpread", s);
             return this;
         }
 

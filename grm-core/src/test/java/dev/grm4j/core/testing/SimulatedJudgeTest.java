@@ -482,6 +482,41 @@ class SimulatedJudgeTest {
         }
 
         @Test
+        void with_an_item_spread_some_items_are_mostly_careless_and_the_mean_rate_stays() {
+            SimulatedJudge judge = SimulatedJudge.builder().carelessRate(0.15).carelessItemSpread(1.5).seed(3).build();
+
+            int items = 300;
+            int perItem = 40;
+            int mostlyCareless = 0;
+            int rarelyCareless = 0;
+            long careless = 0;
+            for (int item = 0; item < items; item++) {
+                List<String> responses = List.of("item " + item + " says yes", "item " + item + " says no");
+                int count = 0;
+                for (int sample = 0; sample < perItem; sample++) {
+                    count += careless(judge.complete(prompt(responses, seeded(sample))).text()) ? 1 : 0;
+                }
+                careless += count;
+                mostlyCareless += count > perItem / 2 ? 1 : 0;
+                rarelyCareless += count <= perItem / 20 ? 1 : 0;
+            }
+
+            assertThat(careless / (double) (items * perItem)).isCloseTo(0.15, within(0.03));
+            assertThat(mostlyCareless).as("items where careless samples outvote the rest").isBetween(items / 25, items / 5);
+            assertThat(rarelyCareless).as("items with at most one careless sample in 20").isGreaterThan(items / 3);
+        }
+
+        @Test
+        void an_item_spread_leaves_the_rates_0_and_1_as_they_are() {
+            for (double rate : new double[] {0, 1}) {
+                SimulatedJudge judge = SimulatedJudge.builder().carelessRate(rate).carelessItemSpread(1.5).build();
+                for (int sample = 0; sample < 20; sample++) {
+                    assertThat(careless(judge.complete(prompt(TWO, seeded(sample))).text())).isEqualTo(rate == 1);
+                }
+            }
+        }
+
+        @Test
         void careless_samples_rank_the_best_response_first_no_more_often_than_any_other() {
             GroundTruth truth = GroundTruth.create().register(FOUR, 3);
             SimulatedJudge judge = SimulatedJudge.builder().groundTruth(truth).accuracy(1.0).positionBias(0.5)

@@ -119,7 +119,7 @@ public final class BackendOptions {
 
     @Option(names = "--sim-accuracy", paramLabel = "P",
             description = "simulated: the mean chance over items of ranking the known best response strictly "
-                    + "first (default: the profile's, 0.70 for paper, 0.8 for independent).")
+                    + "first (default: the profile's, 0.74 for paper, 0.8 for independent).")
     public Double simAccuracy;
 
     @Option(names = "--sim-position-bias", paramLabel = "B", defaultValue = "0",
@@ -131,9 +131,10 @@ public final class BackendOptions {
     public double simMalformedRate;
 
     @Option(names = "--sim-careless-rate", paramLabel = "R",
-            description = "simulated: the chance of a careless sample (what a meta RM filters out): generic "
-                    + "principles and a critique that skips a response, and scores that lean (paper) or are "
-                    + "near-random (independent) (default: the profile's, 0.12 for paper, 0 for independent).")
+            description = "simulated: the chance of a careless sample (what a meta RM filters out), its mean over "
+                    + "items: scores that lean (paper) or are near-random (independent), and often (paper: 30%; "
+                    + "independent: always) generic principles and a critique that skips a response (default: the "
+                    + "profile's, 0.15 for paper, 0 for independent).")
     public Double simCarelessRate;
 
     @Option(names = "--sim-latency-ms", paramLabel = "L", defaultValue = "0",

@@ -7,10 +7,10 @@ import java.util.Locale;
 
 /**
  * The simulated judge's profiles. {@code paper} is fitted to the paper's Table 2 (DeepSeek-GRM-27B, the
- * Overall column): items differ in difficulty, so most are decided the same way by nearly every sample,
- * and careless samples lean one way per item and are sure of themselves, so a meta RM has something to
- * filter; the fit and its figures are in docs/simulator.md. {@code independent} is the model before it:
- * every sample an independent draw.
+ * Overall column): items differ in difficulty, so most are decided the same way by nearly every sample;
+ * items differ in carelessness, so on a few most samples are careless, lean one way and are sure of
+ * themselves, which a vote cannot fix and a meta RM can. The fit and its figures are in docs/simulator.md.
+ * {@code independent} is the model before it: every sample an independent draw.
  */
 public enum SimProfile {
     PAPER {
@@ -19,9 +19,10 @@ public enum SimProfile {
             return SimulatedJudge.builder()
                     .accuracy(PAPER_ACCURACY)
                     .itemSpread(3.0)
-                    .carelessRate(0.12)
+                    .carelessRate(0.15)
+                    .carelessItemSpread(1.5)
                     .carelessLean(0.10, 4.0, 1)
-                    .carelessTells(1.0);
+                    .carelessTells(0.3);
         }
     },
     INDEPENDENT {
@@ -31,7 +32,7 @@ public enum SimProfile {
         }
     };
 
-    static final double PAPER_ACCURACY = 0.70;
+    static final double PAPER_ACCURACY = 0.74;
 
     /** A fresh builder with the profile's knobs. */
     public abstract SimulatedJudge.Builder knobs();

@@ -162,9 +162,11 @@ class TrainMetaRmCommandTest {
         Files.writeString(items, "{\"id\": \"a\", \"prompt\": \"Capital of France?\", "
                 + "\"responses\": [\"Paris\", \"Lyon\"], \"best\": 0}\n", StandardCharsets.UTF_8);
 
+        // The independent profile: every careless sample shows it (the paper profile's show it 30% of the time).
         CliRun careless = CliRun.grm("score", "--in", items.toString(), "--backend", "simulated",
-                "--sim-careless-rate", "1");
-        CliRun careful = CliRun.grm("score", "--in", items.toString(), "--backend", "simulated");
+                "--sim-profile", "independent", "--sim-careless-rate", "1");
+        CliRun careful = CliRun.grm("score", "--in", items.toString(), "--backend", "simulated",
+                "--sim-profile", "independent");
         CliRun outOfRange = CliRun.grm("score", "--in", items.toString(), "--backend", "simulated",
                 "--sim-careless-rate", "1.5");
         CliRun openai = CliRun.grm("score", "--in", items.toString(), "--backend", "openai", "--base-url",
