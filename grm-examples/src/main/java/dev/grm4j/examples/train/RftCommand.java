@@ -8,7 +8,6 @@ import dev.grm4j.core.Message;
 import dev.grm4j.core.SamplingOptions;
 import dev.grm4j.core.backend.LlmBackend;
 import dev.grm4j.core.testing.GroundTruth;
-import dev.grm4j.core.testing.SimulatedJudge;
 import dev.grm4j.examples.batch.BenchmarkItem;
 import dev.grm4j.examples.batch.ItemCalls;
 import dev.grm4j.examples.batch.JsonlLines;
