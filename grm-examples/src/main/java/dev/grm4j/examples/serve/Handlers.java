@@ -72,17 +72,8 @@ final class Handlers {
                 empty[i] = true;
                 continue;
             }
-            GrmRequest.Builder request = GrmRequest.builder().query(question).responses(response);
-            if (labels != null && labels.get(i) != null && !labels.get(i).isBlank()) {
-                request.reference(labels.get(i));
-            }
-            try {
-                GrmRequest built = request.build();
-                voting.grm().checkRequest(built);
-                requests.add(built);
-            } catch (IllegalArgumentException e) {
-                throw new BadRequest("query[" + i + "]: " + e.getMessage());
-            }
+            requests.add(rolloutRequest(GrmRequest.builder().query(question), response,
+                    labels == null ? null : labels.get(i), "query[" + i + "]: "));
         }
         List<CompletableFuture<VoteResult>> votes = requests.stream().map(voting::voteAsync).toList();
         CompletableFuture<Answer> reward = CompletableFuture.allOf(votes.toArray(CompletableFuture[]::new)).thenApply(done -> {
@@ -135,6 +126,82 @@ final class Handlers {
             }
         });
         return reward;
+    }
+
+    /**
+     * slime's remote reward model: one rollout, {@code {"prompt", "response", "label"?}}, the prompt a
+     * templated string (split as OpenRLHF's are) or a conversation of {@code {role, content}}. The answer
+     * is an object, for slime's {@code --reward-key reward}: {@code reward} on the judge's scale, {@code score}
+     * in 0..1, {@code valid}, and the vote's figures. A rollout without a vote is a 503, never a reward.
+     */
+    CompletableFuture<Answer> reward(JsonNode body) {
+        JsonFields.onlyKnown(body, Set.of("prompt", "response", "label"));
+        String response = JsonFields.string(body, "response");
+        JsonNode prompt = body.get("prompt");
+        if (prompt == null || prompt.isNull() || response == null) {
+            throw new BadRequest("prompt and response are required: the prompt as the policy saw it (a templated "
+                    + "string, or an array of {role, content}) and the response it generated");
+        }
+        GrmRequest.Builder request = GrmRequest.builder();
+        String generated = response;
+        if (prompt.isTextual()) {
+            Rollouts.Rollout rollout = Rollouts.split(0, prompt.asText() + response, prompt.asText());
+            request.query(rollout.question());
+            generated = rollout.response();
+        } else if (prompt.isArray()) {
+            request.conversation(messages(prompt));
+        } else {
+            throw new BadRequest("prompt must be a string or an array of {role, content}, was "
+                    + prompt.getNodeType().name().toLowerCase(Locale.ROOT));
+        }
+        ScoreRange range = voting.grm().scoreRange();
+        if (generated.isBlank()) {
+            Map<String, Object> answer = new LinkedHashMap<>();
+            answer.put("reward", (double) range.min());
+            answer.put("score", 0.0);
+            answer.put("valid", true);
+            answer.put("empty_response", true);
+            return CompletableFuture.completedFuture(new Answer(200, answer));
+        }
+        GrmRequest built = rolloutRequest(request, generated, JsonFields.label(body, "label"), "");
+        CompletableFuture<VoteResult> vote = voting.voteAsync(built);
+        CompletableFuture<Answer> rewarded = vote.thenApply(result -> {
+            metrics.vote(result);
+            if (!result.isVoted()) {
+                return unavailable("no reward: " + Failures.noVote(result));
+            }
+            double mean = result.means().get(0);
+            Map<String, Object> answer = new LinkedHashMap<>();
+            answer.put("reward", mean);
+            answer.put("score", (mean - range.min()) / (range.max() - range.min()));
+            answer.put("valid", true);
+            answer.put("empty_response", false);
+            answer.put("vote_variance", result.variances().get(0));
+            answer.put("valid_samples", result.validSamples());
+            answer.put("parse_failures", result.outcomes().getOrDefault(Outcome.UNPARSEABLE, 0));
+            return new Answer(200, answer);
+        });
+        rewarded.whenComplete((done, failure) -> {
+            if (rewarded.isCancelled()) {
+                vote.cancel(false);
+            }
+        });
+        return rewarded;
+    }
+
+    /** One rollout's single-response request, its label (when there is one) the judge's reference. */
+    private GrmRequest rolloutRequest(GrmRequest.Builder request, String response, String label, String where) {
+        request.responses(response);
+        if (label != null && !label.isBlank()) {
+            request.reference(label);
+        }
+        try {
+            GrmRequest built = request.build();
+            voting.grm().checkRequest(built);
+            return built;
+        } catch (IllegalArgumentException e) {
+            throw new BadRequest(where + e.getMessage());
+        }
     }
 
     /** The native API: one request with its conversation and responses, the full vote back. */

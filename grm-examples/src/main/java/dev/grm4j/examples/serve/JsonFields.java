@@ -61,19 +61,28 @@ final class JsonFields {
         }
         List<String> values = new ArrayList<>(node.size());
         for (int i = 0; i < node.size(); i++) {
-            JsonNode item = node.get(i);
-            if (item.isNull()) {
-                values.add(null);
-            } else if (item.isTextual()) {
-                values.add(item.asText());
-            } else if (item.isNumber()) {
-                values.add(decimalText(item, field + "[" + i + "]"));
-            } else {
-                throw new BadRequest(field + "[" + i + "] must be a string or a number, was "
-                        + item.getNodeType().name().toLowerCase());
-            }
+            values.add(labelText(node.get(i), field + "[" + i + "]"));
         }
         return values;
+    }
+
+    /** One label, a string or a number (as text); null when absent or null. */
+    static String label(JsonNode body, String field) {
+        JsonNode node = body.get(field);
+        return node == null ? null : labelText(node, field);
+    }
+
+    private static String labelText(JsonNode item, String where) {
+        if (item.isNull()) {
+            return null;
+        }
+        if (item.isTextual()) {
+            return item.asText();
+        }
+        if (item.isNumber()) {
+            return decimalText(item, where);
+        }
+        throw new BadRequest(where + " must be a string or a number, was " + item.getNodeType().name().toLowerCase());
     }
 
     /** The number in plain decimal notation; refused when that would be absurdly long (1e999999999). */
