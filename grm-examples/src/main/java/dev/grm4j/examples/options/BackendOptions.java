@@ -132,7 +132,7 @@ public final class BackendOptions {
 
     @Option(names = "--sim-careless-rate", paramLabel = "R",
             description = "simulated: the chance of a careless sample (what a meta RM filters out), its mean over "
-                    + "items: scores that lean (paper) or are near-random (independent), and often (paper: 30%; "
+                    + "items: scores that lean (paper) or are near-random (independent), and often (paper: 3 in 10; "
                     + "independent: always) generic principles and a critique that skips a response (default: the "
                     + "profile's, 0.15 for paper, 0 for independent).")
     public Double simCarelessRate;
