@@ -257,7 +257,7 @@ public final class BenchCommand implements Callable<Integer> {
         require(command, !cost || in != null, "--cost needs --in FILE.jsonl, the items to vote");
         require(command, limit >= 0, "--limit must be >= 0, was " + limit);
         require(command, cacheBlocks >= 1, "--cache-blocks must be >= 1, was " + cacheBlocks);
-        require(command, k >= 1 && k <= Limits.MAX_K, "--k must be in 1.." + Limits.MAX_K + ", was " + k);
+        Limits.requireK(command, k);
         require(command, latencyMs >= 1, "--latency-ms must be >= 1, was " + latencyMs);
         require(command, capacity >= 1 && capacity <= Limits.MAX_CONCURRENCY,
                 "--capacity must be in 1.." + Limits.MAX_CONCURRENCY + ", was " + capacity);

@@ -258,8 +258,7 @@ public final class EvalCommand implements Callable<Integer> {
                     .maxConcurrency(concurrency)
                     .callTimeout(backend.timeout())
                     .deadline(itemDeadline)
-                    .sampling(SamplingOptions.sampled(SamplingOptions.PAPER_TEMPERATURE)
-                            .withMaxOutputTokens(backend.maxTokens))
+                    .sampling(backend.votingSampling())
                     .build();
             // Enough items in flight to keep every permit busy while one item's samples finish.
             int window = Math.max(2, 2 * concurrency / voting.k() + 1);

@@ -262,6 +262,11 @@ public final class BackendOptions {
         return new ItemCalls(over, retry(), backend == BackendKind.OPENAI ? null : timeout(), deadline, watch);
     }
 
+    /** How the commands that vote sample: the paper's temperature, within {@code --max-tokens}. */
+    public SamplingOptions votingSampling() {
+        return SamplingOptions.sampled(SamplingOptions.PAPER_TEMPERATURE).withMaxOutputTokens(maxTokens);
+    }
+
     /** The per-call timeout, {@code --timeout}. */
     public Duration timeout() {
         return Duration.ofNanos(Math.round(timeoutSeconds * 1e9));

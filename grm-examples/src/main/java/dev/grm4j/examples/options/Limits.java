@@ -15,6 +15,13 @@ public final class Limits {
     private Limits() {
     }
 
+    /** Checks the {@code --k} of a command that votes. */
+    public static void requireK(CommandLine command, int k) {
+        if (k < 1 || k > MAX_K) {
+            throw new ParameterException(command, "--k must be in 1.." + MAX_K + ", was " + k);
+        }
+    }
+
     /** Checks {@code --concurrency} of a batch command. */
     public static void requireConcurrency(CommandLine command, int concurrency) {
         if (concurrency < 1 || concurrency > MAX_CONCURRENCY) {

@@ -1,6 +1,5 @@
 package dev.grm4j.examples.score;
 
-import dev.grm4j.core.SamplingOptions;
 import dev.grm4j.core.Ticker;
 import dev.grm4j.examples.batch.BenchmarkItem;
 import dev.grm4j.examples.batch.HeldFailures;
@@ -196,7 +195,7 @@ public final class ScoreCommand implements Callable<Integer> {
         return VotingGrm.builder(judge.grm()).k(k).seed(backend.seed)
                 .adaptive(Modes.adaptive(command, adaptive))
                 .maxConcurrency((int) Math.min(Limits.MAX_CONCURRENCY, (long) concurrency * k))
-                .sampling(SamplingOptions.sampled(SamplingOptions.PAPER_TEMPERATURE).withMaxOutputTokens(backend.maxTokens))
+                .sampling(backend.votingSampling())
                 .deadline(itemDeadline)
                 .callTimeout(itemDeadline.compareTo(timeout) < 0 ? itemDeadline : timeout)
                 .build();
@@ -204,9 +203,7 @@ public final class ScoreCommand implements Callable<Integer> {
 
     private void checkFiles(CommandLine command) {
         Limits.requireConcurrency(command, concurrency);
-        if (k < 1 || k > Limits.MAX_K) {
-            throw new ParameterException(command, "--k must be in 1.." + Limits.MAX_K + ", was " + k);
-        }
+        Limits.requireK(command, k);
         Modes.adaptive(command, adaptive);
         if (!Files.exists(in)) {
             throw new ParameterException(command, "--in: file not found: " + in);

@@ -88,25 +88,22 @@ final class Handlers {
             List<Double> emptyResponse = new ArrayList<>();
             int next = 0;
             for (int i = 0; i < queries.size(); i++) {
-                emptyResponse.add(empty[i] ? 1.0 : 0.0);
+                RolloutReward rollout;
                 if (empty[i]) {
-                    rewards.add((double) range.min());
-                    scores.add(0.0);
-                    variance.add(0.0);
-                    valid.add(0.0);
-                    parseFailures.add(0.0);
-                    continue;
+                    rollout = RolloutReward.empty(range);
+                } else {
+                    VoteResult result = results.get(next++);
+                    if (!result.isVoted()) {
+                        return unavailable("query[" + i + "]: no reward: " + Failures.noVote(result));
+                    }
+                    rollout = RolloutReward.of(result, range);
                 }
-                VoteResult result = results.get(next++);
-                if (!result.isVoted()) {
-                    return unavailable("query[" + i + "]: no reward: " + Failures.noVote(result));
-                }
-                double mean = result.means().get(0);
-                rewards.add(mean);
-                scores.add((mean - range.min()) / (range.max() - range.min()));
-                variance.add(result.variances().get(0));
-                valid.add((double) result.validSamples());
-                parseFailures.add((double) result.outcomes().getOrDefault(Outcome.UNPARSEABLE, 0));
+                rewards.add(rollout.reward());
+                scores.add(rollout.score());
+                variance.add(rollout.variance());
+                valid.add((double) rollout.validSamples());
+                parseFailures.add((double) rollout.parseFailures());
+                emptyResponse.add(rollout.emptyResponse() ? 1.0 : 0.0);
             }
             Map<String, Object> logs = new LinkedHashMap<>();
             logs.put("vote_variance", variance);
@@ -156,30 +153,14 @@ final class Handlers {
         }
         ScoreRange range = voting.grm().scoreRange();
         if (generated.isBlank()) {
-            Map<String, Object> answer = new LinkedHashMap<>();
-            answer.put("reward", (double) range.min());
-            answer.put("score", 0.0);
-            answer.put("valid", true);
-            answer.put("empty_response", true);
-            return CompletableFuture.completedFuture(new Answer(200, answer));
+            return CompletableFuture.completedFuture(new Answer(200, RolloutReward.empty(range).toMap()));
         }
         GrmRequest built = rolloutRequest(request, generated, JsonFields.label(body, "label"), "");
         CompletableFuture<VoteResult> vote = voting.voteAsync(built);
         CompletableFuture<Answer> rewarded = vote.thenApply(result -> {
             metrics.vote(result);
-            if (!result.isVoted()) {
-                return unavailable("no reward: " + Failures.noVote(result));
-            }
-            double mean = result.means().get(0);
-            Map<String, Object> answer = new LinkedHashMap<>();
-            answer.put("reward", mean);
-            answer.put("score", (mean - range.min()) / (range.max() - range.min()));
-            answer.put("valid", true);
-            answer.put("empty_response", false);
-            answer.put("vote_variance", result.variances().get(0));
-            answer.put("valid_samples", result.validSamples());
-            answer.put("parse_failures", result.outcomes().getOrDefault(Outcome.UNPARSEABLE, 0));
-            return new Answer(200, answer);
+            return result.isVoted() ? new Answer(200, RolloutReward.of(result, range).toMap())
+                    : unavailable("no reward: " + Failures.noVote(result));
         });
         rewarded.whenComplete((done, failure) -> {
             if (rewarded.isCancelled()) {
@@ -187,6 +168,39 @@ final class Handlers {
             }
         });
         return rewarded;
+    }
+
+    /**
+     * One rollout's reward as both RL contracts report it: the mean vote on the judge's scale, the same in
+     * 0..1, and the vote's figures. An empty generation fails every criterion: it is rewarded at the floor
+     * without a judge call, and says so.
+     */
+    private record RolloutReward(double reward, double score, double variance, int validSamples, int parseFailures,
+                                 boolean emptyResponse) {
+
+        static RolloutReward empty(ScoreRange range) {
+            return new RolloutReward(range.min(), 0, 0, 0, 0, true);
+        }
+
+        static RolloutReward of(VoteResult result, ScoreRange range) {
+            double mean = result.means().get(0);
+            return new RolloutReward(mean, (mean - range.min()) / (range.max() - range.min()),
+                    result.variances().get(0), result.validSamples(),
+                    result.outcomes().getOrDefault(Outcome.UNPARSEABLE, 0), false);
+        }
+
+        /** {@code /v1/reward}'s answer. */
+        Map<String, Object> toMap() {
+            Map<String, Object> answer = new LinkedHashMap<>();
+            answer.put("reward", reward);
+            answer.put("score", score);
+            answer.put("valid", true);
+            answer.put("empty_response", emptyResponse);
+            answer.put("vote_variance", variance);
+            answer.put("valid_samples", validSamples);
+            answer.put("parse_failures", parseFailures);
+            return answer;
+        }
     }
 
     /** One rollout's single-response request, its label (when there is one) the judge's reference. */

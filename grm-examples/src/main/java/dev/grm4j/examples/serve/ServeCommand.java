@@ -1,6 +1,5 @@
 package dev.grm4j.examples.serve;
 
-import dev.grm4j.core.SamplingOptions;
 import dev.grm4j.examples.batch.Judge;
 import dev.grm4j.examples.options.BackendOptions;
 import dev.grm4j.examples.options.Environment;
@@ -112,7 +111,7 @@ public final class ServeCommand implements Callable<Integer> {
         Judge judge = backend.open(command, parent.environment());
         VotingGrm voting = VotingGrm.builder(judge.grm()).k(k).seed(backend.seed).maxConcurrency(maxConcurrency)
                 .adaptive(Modes.adaptive(command, adaptive)).shuffle(Modes.shuffle(command, shuffle))
-                .sampling(SamplingOptions.sampled(SamplingOptions.PAPER_TEMPERATURE).withMaxOutputTokens(backend.maxTokens))
+                .sampling(backend.votingSampling())
                 .deadline(voteDeadline)
                 .callTimeout(voteDeadline.compareTo(backend.timeout()) < 0 ? voteDeadline : backend.timeout())
                 .build();
@@ -163,9 +162,7 @@ public final class ServeCommand implements Callable<Integer> {
     }
 
     private void check(CommandLine command) {
-        if (k < 1 || k > Limits.MAX_K) {
-            throw new ParameterException(command, "--k must be in 1.." + Limits.MAX_K + ", was " + k);
-        }
+        Limits.requireK(command, k);
         if (!(deadlineSeconds > 0) || deadlineSeconds > MAX_DEADLINE_SECONDS || Math.round(deadlineSeconds * 1000) < 1) {
             throw new ParameterException(command, "--deadline must be a number of seconds in (0, "
                     + (long) MAX_DEADLINE_SECONDS + "], at least 0.001, was " + deadlineSeconds);
