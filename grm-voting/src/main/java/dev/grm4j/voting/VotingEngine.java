@@ -242,6 +242,11 @@ final class VotingEngine implements VotingGrm {
         return limiter.inFlight();
     }
 
+    @Override
+    public int queued() {
+        return limiter.queuedPermits();
+    }
+
     private long requestSeed(GrmRequest request) {
         return Seeds.request(seed, request.fingerprint());
     }

@@ -121,8 +121,17 @@ public interface VotingGrm {
     /** Samples per request. */
     int k();
 
-    /** Calls in flight right now, over all requests. */
+    /**
+     * Samples in flight right now, over all requests (this model's {@link #withAdaptive} views included):
+     * the permits of {@link Builder#maxConcurrency(int)} in use, a call of n samples holding n.
+     */
     int inFlight();
+
+    /**
+     * Samples waiting for a permit right now, over all requests, in the unit of {@link #inFlight()}: with
+     * it, a gauge of the shared limit. Samples waiting out a retry's backoff are in neither count.
+     */
+    int queued();
 
     static Builder builder(PointwiseGrm grm) {
         return new Builder(grm);
