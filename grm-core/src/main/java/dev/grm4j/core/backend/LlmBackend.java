@@ -51,6 +51,22 @@ public interface LlmBackend {
     CompletableFuture<Completion> completeAsync(CompletionRequest request);
 
     /**
+     * Checks cheaply that the model answers, for a server's readiness probe. By default a call for one
+     * token of a one-line prompt; a backend with a cheaper check, or one that runs in process, overrides
+     * it. The future completes normally when the model answered, else exceptionally with the cause.
+     */
+    default CompletableFuture<Void> probeAsync() {
+        CompletionRequest ping = new CompletionRequest(
+                List.of(new dev.grm4j.core.Message(dev.grm4j.core.Message.Role.USER, "Reply with OK.")),
+                new SamplingOptions(0.0, 1, java.util.OptionalLong.empty(), List.of()));
+        try {
+            return completeAsync(ping).thenApply(answered -> null);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
      * Samples {@code request.n()} completions of one prompt, each its own sample, one future per
      * completion in choice order. By default that is n calls of {@link #completeAsync}, each for one
      * completion, the i-th seeded {@code Seeds.choice(seed, i)} (the request's seed for the first, so

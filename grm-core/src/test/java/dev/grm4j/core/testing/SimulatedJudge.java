@@ -178,6 +178,12 @@ public final class SimulatedJudge implements LlmBackend {
      *         prompt has no fenced responses
      * @throws NullPointerException if {@code request} is null
      */
+    /** In process, it always answers; its answers are judgements only, so a ping would be refused. */
+    @Override
+    public CompletableFuture<Void> probeAsync() {
+        return CompletableFuture.completedFuture(null);
+    }
+
     @Override
     public CompletableFuture<Completion> completeAsync(CompletionRequest request) {
         Objects.requireNonNull(request, "request");

@@ -23,6 +23,7 @@ import java.util.stream.IntStream;
 public final class Judge {
 
     private final PointwiseGrm grm;
+    private final LlmBackend backend;
     private final SamplingOptions sampling;
     private final long seed;
     private final GroundTruth groundTruth;
@@ -31,6 +32,7 @@ public final class Judge {
     private Judge(LlmBackend backend, SamplingOptions sampling, long seed, GroundTruth groundTruth, String secret) {
         // rewardSampling and seed match what score() uses, so grm.reward() gives the same answer.
         this.grm = PointwiseGrm.builder(backend).seed(seed).rewardSampling(sampling).build();
+        this.backend = backend;
         this.sampling = sampling;
         this.seed = seed;
         this.groundTruth = groundTruth;
@@ -49,6 +51,11 @@ public final class Judge {
      */
     public static Judge remote(LlmBackend backend, SamplingOptions sampling, long seed, String secret) {
         return new Judge(backend, sampling, seed, null, secret);
+    }
+
+    /** The backend the judge calls, for a cheap check that it answers ({@link LlmBackend#probeAsync()}). */
+    public LlmBackend backend() {
+        return backend;
     }
 
     public PointwiseGrm grm() {

@@ -12,7 +12,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.IntConsumer;
 
 /**
  * {@code POST /v1/group-reward}: the G rollouts of one prompt rated together, each beside its siblings,
@@ -24,16 +23,16 @@ final class GroupRewards {
 
     private final VotingGrm voting;
     private final int maxGroup;
-    private final IntConsumer groupSizes;
+    private final RewardMetrics metrics;
 
     /**
      * @param voting votes every sub-group with all k samples: a group's rewards are all its means, so a
      *               vote that stops once its best response is clear would leave the others under-sampled
      */
-    GroupRewards(VotingGrm voting, int maxGroup, IntConsumer groupSizes) {
+    GroupRewards(VotingGrm voting, int maxGroup, RewardMetrics metrics) {
         this.voting = voting;
         this.maxGroup = maxGroup;
-        this.groupSizes = groupSizes;
+        this.metrics = metrics;
     }
 
     CompletableFuture<Handlers.Answer> answer(JsonNode body) {
@@ -86,7 +85,7 @@ final class GroupRewards {
                 throw new BadRequest(e.getMessage());
             }
         }
-        requests.forEach(r -> groupSizes.accept(r.size()));
+        requests.forEach(r -> metrics.groupSize(r.size()));
         List<CompletableFuture<VoteResult>> votes = requests.stream().map(voting::voteAsync).toList();
         CompletableFuture<Handlers.Answer> answer = CompletableFuture.allOf(votes.toArray(CompletableFuture[]::new))
                 .thenApply(done -> sheet(generated.size(), subgroups, votes.stream().map(CompletableFuture::join).toList()));
@@ -116,8 +115,10 @@ final class GroupRewards {
             }
         }
         Handlers.Answer unavailable = sheet.unavailable();
+        sheet.count(metrics, "/v1/group-reward", unavailable != null);
+        Handlers.Work work = Handlers.Work.of(size, results);
         if (unavailable != null) {
-            return unavailable;
+            return unavailable.with(work);
         }
         Map<String, Object> answer = sheet.group();
         answer.put("subgroups", subgroups);
@@ -128,7 +129,7 @@ final class GroupRewards {
             described.add(describe(results.get(g), subgroups.get(g)));
         }
         answer.put("votes", described);
-        return new Handlers.Answer(200, answer);
+        return new Handlers.Answer(200, answer).with(work);
     }
 
     /** A sub-group's vote, its best response named by its index in the whole group. */

@@ -13,6 +13,7 @@ import dev.grm4j.voting.VoteResult;
 import dev.grm4j.examples.options.Modes;
 import dev.grm4j.voting.VotingGrm;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -26,22 +27,55 @@ import java.util.concurrent.ScheduledExecutorService;
 /** What each endpoint does with a parsed body: validate, vote, and shape the answer. */
 final class Handlers {
 
-    /** What a handler answers: a status and a JSON-ready body. */
-    record Answer(int status, Object body) {
+    /**
+     * What a handler answers: a status, a JSON-ready body (or bytes of {@code contentType}), and what the
+     * request cost, for the access log.
+     */
+    record Answer(int status, Object body, String contentType, Work work) {
+
+        Answer(int status, Object body) {
+            this(status, body, "application/json", Work.NONE);
+        }
+
+        Answer with(Work done) {
+            return new Answer(status, body, contentType, done);
+        }
+    }
+
+    /**
+     * What one request made the judge do: its rollouts, and the samples and failed samples of the votes
+     * behind them (a group window's vote counts for each request it answers).
+     */
+    record Work(int rollouts, int samples, int failures) {
+        static final Work NONE = new Work(0, 0, 0);
+
+        static Work of(int rollouts, List<VoteResult> votes) {
+            int samples = 0;
+            int failures = 0;
+            java.util.Set<VoteResult> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            for (VoteResult vote : votes) {
+                if (vote != null && seen.add(vote)) {
+                    samples += vote.samplesRun();
+                    failures += vote.samplesRun() - vote.validSamples();
+                }
+            }
+            return new Work(rollouts, samples, failures);
+        }
     }
 
     private final VotingGrm voting;
     private final Map<VotingGrm.Adaptive, VotingGrm> byMode = new EnumMap<>(VotingGrm.Adaptive.class);
-    private final Metrics metrics;
+    private final RewardMetrics metrics;
     private final GroupRewards groups;
     private final GroupWindow window;
+    private final Readiness readiness;
 
     /**
      * @param voting votes every request under its shared limit: plain Voting@k, or a meta-guided vote,
      *               whose deciding vote is answered as any other
      * @param timers closes the group window's groups; unused without one
      */
-    Handlers(VotingGrm voting, Metrics metrics, RewardServer.Settings settings, ScheduledExecutorService timers) {
+    Handlers(VotingGrm voting, RewardMetrics metrics, RewardServer.Settings settings, ScheduledExecutorService timers) {
         this.voting = voting;
         this.metrics = metrics;
         // One view per mode over the same model: a request's choice never splits the shared call limit.
@@ -50,9 +84,10 @@ final class Handlers {
         }
         // A group's rewards are every response's mean, not only its best: groups run all k samples.
         VotingGrm everySample = byMode.get(VotingGrm.Adaptive.OFF);
-        this.groups = new GroupRewards(everySample, settings.maxGroup(), metrics::groupSize);
+        this.groups = new GroupRewards(everySample, settings.maxGroup(), metrics);
         this.window = settings.groupWindow() == null ? null
                 : new GroupWindow(everySample, settings.groupWindow(), settings.maxGroup(), timers, metrics::groupSize);
+        this.readiness = new Readiness(settings.probe(), Duration.ofSeconds(5), Duration.ofSeconds(5), metrics);
     }
 
     /**
@@ -88,19 +123,20 @@ final class Handlers {
         }
         CompletableFuture<Answer> reward = CompletableFuture.allOf(votes.toArray(CompletableFuture[]::new)).thenApply(done -> {
             RewardSheet sheet = new RewardSheet(voting.grm().scoreRange());
+            List<VoteResult> results = new ArrayList<>();
             for (int i = 0; i < votes.size(); i++) {
                 GroupWindow.Placed placed = votes.get(i).join();
                 if (placed == null) {
                     sheet.empty();
                 } else {
-                    if (placed.index() == 0) {
-                        metrics.vote(placed.vote());
-                    }
+                    results.add(placed.vote());
                     sheet.vote(placed.vote(), placed.index(), "query[" + i + "]: ");
                 }
             }
             Answer unavailable = sheet.unavailable();
-            return unavailable != null ? unavailable : new Answer(200, sheet.openRlhf());
+            sheet.count(metrics, "/get_reward", unavailable != null);
+            return (unavailable != null ? unavailable : new Answer(200, sheet.openRlhf()))
+                    .with(Work.of(queries.size(), results));
         });
         // Giving up on the answer (the server's deadline) gives up on the samples still queued; a group's
         // vote carries on for the rollouts of other requests.
@@ -141,14 +177,16 @@ final class Handlers {
         }
         ScoreRange range = voting.grm().scoreRange();
         if (generated.isBlank()) {
-            return CompletableFuture.completedFuture(new Answer(200, RewardSheet.RolloutReward.empty(range).toMap()));
+            metrics.rollouts("/v1/reward", "empty", 1);
+            return CompletableFuture.completedFuture(new Answer(200, RewardSheet.RolloutReward.empty(range).toMap())
+                    .with(new Work(1, 0, 0)));
         }
         GrmRequest built = rolloutRequest(request, generated, JsonFields.label(body, "label"), "");
         CompletableFuture<VoteResult> vote = voting.voteAsync(built);
         CompletableFuture<Answer> rewarded = vote.thenApply(result -> {
-            metrics.vote(result);
-            return result.isVoted() ? new Answer(200, RewardSheet.RolloutReward.of(result, 0, range).toMap())
-                    : unavailable("no reward: " + Failures.noVote(result));
+            metrics.rollouts("/v1/reward", result.isVoted() ? "rewarded" : "unavailable", 1);
+            return (result.isVoted() ? new Answer(200, RewardSheet.RolloutReward.of(result, 0, range).toMap())
+                    : unavailable("no reward: " + Failures.noVote(result))).with(Work.of(1, List.of(result)));
         });
         rewarded.whenComplete((done, failure) -> {
             if (rewarded.isCancelled()) {
@@ -219,11 +257,11 @@ final class Handlers {
         VotingGrm.Adaptive used = chosen.adaptive();
         CompletableFuture<VoteResult> vote = chosen.voteAsync(built);
         CompletableFuture<Answer> scored = vote.thenApply(result -> {
-            metrics.vote(result);
             Map<String, Object> answer = describe(result);
             answer.put("adaptive", Modes.name(used));
-            return result.isVoted() ? new Answer(200, answer) : new Answer(503, Map.of("error", Map.of(
-                    "message", "no vote: " + Failures.noVote(result), "type", "no_quorum"), "result", answer));
+            return (result.isVoted() ? new Answer(200, answer) : new Answer(503, Map.of("error", Map.of(
+                    "message", "no vote: " + Failures.noVote(result), "type", "no_quorum"), "result", answer)))
+                    .with(Work.of(built.size(), List.of(result)));
         });
         scored.whenComplete((done, failure) -> {
             if (scored.isCancelled()) {
@@ -289,9 +327,30 @@ final class Handlers {
         return Integer.parseInt(significant);
     }
 
+    /** Liveness: the server answers. Says nothing of the judge; {@code /ready} does. */
     Answer health() {
         return new Answer(200, Map.of("status", "ok", "model", voting.grm().modelName(), "k", voting.k(),
                 "template", voting.grm().template().version()));
+    }
+
+    /** Readiness: whether the judge answers a cheap probe (cached a few seconds); 503 with the reason if not. */
+    CompletableFuture<Answer> ready() {
+        return readiness.check().thenApply(reason -> {
+            if (reason.isEmpty()) {
+                return new Answer(200, Map.of("status", "ready", "model", voting.grm().modelName()));
+            }
+            String message = "the judge (" + voting.grm().modelName() + ") cannot be reached: " + reason.get();
+            return new Answer(503, Map.of("status", "unready", "reason", message,
+                    "error", Map.of("message", message, "type", "unavailable")));
+        });
+    }
+
+    /** An error answer's message, for the log; the body's status otherwise. */
+    static String errorMessage(Answer answer) {
+        if (answer.body() instanceof Map<?, ?> body && body.get("error") instanceof Map<?, ?> error) {
+            return String.valueOf(error.get("message"));
+        }
+        return "status " + answer.status();
     }
 
     static Answer unavailable(String message) {

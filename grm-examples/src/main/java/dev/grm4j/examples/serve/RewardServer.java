@@ -20,6 +20,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -54,6 +56,7 @@ public final class RewardServer implements AutoCloseable {
     private Server jetty;
     private ServerConnector connector;
     private ScheduledExecutorService timers;
+    private final RewardMetrics metrics;
 
     /** The most responses of a group one judgement shows, unless the builder says otherwise. */
     public static final int DEFAULT_MAX_GROUP = 8;
@@ -71,7 +74,8 @@ public final class RewardServer implements AutoCloseable {
                     + " (maxResponses " + voting.grm().maxResponses() + ")");
         }
         this.settings = new Settings(builder.maxBodyBytes, builder.retryAfter, builder.deadline, builder.stallTimeout,
-                builder.readTimeout, voting.grm().modelName(), maxGroup, builder.groupWindow);
+                builder.readTimeout, voting.grm().modelName(), maxGroup, builder.groupWindow, builder.probe);
+        this.metrics = builder.metrics;
     }
 
     /**
@@ -122,7 +126,7 @@ public final class RewardServer implements AutoCloseable {
         ReadDeadlines deadlines = new ReadDeadlines(settings.readTimeout());
         listener.addBean(deadlines);
         server.addConnector(listener);
-        Metrics metrics = new Metrics();
+        metrics.watch(voting);
         ScheduledExecutorService windows = Executors.newSingleThreadScheduledExecutor(task -> {
             Thread thread = new Thread(task, "grm-serve-group-window");
             thread.setDaemon(true);
@@ -206,7 +210,8 @@ public final class RewardServer implements AutoCloseable {
 
     /** What the request handling needs to know of the configuration. */
     record Settings(long maxBodyBytes, Duration retryAfter, Duration deadline, Duration stallTimeout,
-                    Duration readTimeout, String model, int maxGroup, Duration groupWindow) {
+                    Duration readTimeout, String model, int maxGroup, Duration groupWindow,
+                    Supplier<CompletableFuture<?>> probe) {
     }
 
     /** Configures a {@link RewardServer}. */
@@ -224,6 +229,8 @@ public final class RewardServer implements AutoCloseable {
         private int threads = 64;
         private int maxGroup;
         private Duration groupWindow;
+        private RewardMetrics metrics;
+        private Supplier<CompletableFuture<?>> probe = () -> CompletableFuture.completedFuture(null);
 
         private Builder(VotingGrm voting) {
             this.voting = Objects.requireNonNull(voting, "voting");
@@ -344,7 +351,31 @@ public final class RewardServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The metrics {@code /metrics} and {@code /v1/stats} show; give the same object to the voting model
+         * as its {@linkplain VotingGrm.Builder#listener listener}, or the judge's samples, tokens and
+         * retries are not counted. A fresh one by default.
+         */
+        public Builder metrics(RewardMetrics metrics) {
+            this.metrics = Objects.requireNonNull(metrics, "metrics");
+            return this;
+        }
+
+        /**
+         * How {@code GET /ready} checks that the judge can be reached: a future that completes normally
+         * when it answered (for instance {@code backend::probeAsync}, {@link
+         * dev.grm4j.core.backend.LlmBackend#probeAsync()}). Run at most once per 5 s, 5 s at most. By
+         * default none: the server is ready once started.
+         */
+        public Builder probe(Supplier<CompletableFuture<?>> probe) {
+            this.probe = Objects.requireNonNull(probe, "probe");
+            return this;
+        }
+
         public RewardServer build() {
+            if (metrics == null) {
+                metrics = new RewardMetrics();
+            }
             return new RewardServer(this);
         }
 

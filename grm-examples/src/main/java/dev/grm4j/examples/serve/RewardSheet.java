@@ -118,6 +118,19 @@ final class RewardSheet {
         return answer;
     }
 
+    /** Counts this sheet's rollouts by result; all as unavailable when the answer is the 503. */
+    void count(RewardMetrics metrics, String endpoint, boolean unavailable) {
+        if (unavailable) {
+            metrics.rollouts(endpoint, "unavailable", rollouts.size());
+            return;
+        }
+        int empty = (int) rollouts.stream().filter(r -> r instanceof RolloutReward reward && reward.emptyResponse()).count();
+        int masked = failures().size();
+        metrics.rollouts(endpoint, "empty", empty);
+        metrics.rollouts(endpoint, "masked", masked);
+        metrics.rollouts(endpoint, "rewarded", rollouts.size() - empty - masked);
+    }
+
     private List<Failed> failures() {
         return rollouts.stream().filter(Failed.class::isInstance).map(Failed.class::cast).toList();
     }

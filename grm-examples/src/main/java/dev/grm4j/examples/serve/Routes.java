@@ -41,6 +41,11 @@ import java.util.function.Supplier;
 final class Routes extends Handler.Abstract {
 
     private static final Logger log = LoggerFactory.getLogger(Routes.class);
+    /**
+     * One line per request: method, path, status, duration, rollouts, samples, failed samples. Never a
+     * prompt, a response or a key. Probes (health, readiness, metrics) at DEBUG: they come every second.
+     */
+    private static final Logger access = LoggerFactory.getLogger("dev.grm4j.serve.access");
 
     /**
      * The server's one codec: the library's strict mapper (junk after the JSON value and a repeated key
@@ -53,18 +58,18 @@ final class Routes extends Handler.Abstract {
             .build();
 
     /** One endpoint: its method, and either what a GET answers or what a POST does with its body. */
-    private record Route(String method, Supplier<Handlers.Answer> get,
+    private record Route(String method, Supplier<CompletableFuture<Handlers.Answer>> get,
                          Function<JsonNode, CompletableFuture<Handlers.Answer>> post, boolean reward) {
     }
 
     private final Handlers handlers;
-    private final Metrics metrics;
+    private final RewardMetrics metrics;
     private final ReadDeadlines deadlines;
     private final RewardServer.Settings settings;
     private final String retryAfterSeconds;
     private final Map<String, Route> routes = new LinkedHashMap<>();
 
-    Routes(Handlers handlers, Metrics metrics, ReadDeadlines deadlines, RewardServer.Settings settings) {
+    Routes(Handlers handlers, RewardMetrics metrics, ReadDeadlines deadlines, RewardServer.Settings settings) {
         this.handlers = handlers;
         this.metrics = metrics;
         this.deadlines = deadlines;
@@ -76,8 +81,12 @@ final class Routes extends Handler.Abstract {
         routes.put("/v1/group-reward", new Route("POST", null, handlers::groupReward, true));
         routes.put("/v1/spct-reward", new Route("POST", null,
                 body -> CompletableFuture.completedFuture(handlers.spctReward(body)), false));
-        routes.put("/health", new Route("GET", handlers::health, null, false));
-        routes.put("/metrics", new Route("GET", () -> new Handlers.Answer(200, metrics.snapshot()), null, false));
+        routes.put("/health", new Route("GET", () -> CompletableFuture.completedFuture(handlers.health()), null, false));
+        routes.put("/ready", new Route("GET", handlers::ready, null, false));
+        routes.put("/metrics", new Route("GET", () -> CompletableFuture.completedFuture(new Handlers.Answer(200,
+                metrics.scrape(), metrics.contentType(), Handlers.Work.NONE)), null, false));
+        routes.put("/v1/stats", new Route("GET", () -> CompletableFuture.completedFuture(
+                new Handlers.Answer(200, metrics.stats())), null, false));
     }
 
     @Override
@@ -104,6 +113,7 @@ final class Routes extends Handler.Abstract {
         private final Connection connection;
         private boolean answered;
         private boolean closeAfter;
+        private String endpoint = "other";
         private Scheduler.Task deadlineTimer;
         private CompletableFuture<Handlers.Answer> pending;
 
@@ -124,14 +134,14 @@ final class Routes extends Handler.Abstract {
                 answer(error(404, "no such endpoint: " + path + "; the endpoints are " + routes.keySet()));
                 return;
             }
-            metrics.request(path);
+            endpoint = path;
             if (!route.method().equals(request.getMethod())) {
                 response.getHeaders().put(HttpHeader.ALLOW, route.method());
                 answer(error(405, path + " takes " + route.method() + ", not " + request.getMethod()));
                 return;
             }
             if (route.get() != null) {
-                answer(route.get().get());
+                route.get().get().whenComplete((result, failure) -> answer(failure == null ? result : failed(failure)));
                 return;
             }
             long announced = request.getLength();
@@ -219,39 +229,53 @@ final class Routes extends Handler.Abstract {
             }
             byte[] bytes;
             int status = answer.status();
+            String contentType = answer.contentType();
             try {
-                bytes = JSON.writeValueAsBytes(answer.body());
+                bytes = answer.body() instanceof byte[] raw ? raw : JSON.writeValueAsBytes(answer.body());
             } catch (JsonProcessingException e) {
                 status = 500;
+                contentType = "application/json";
                 bytes = ("{\"error\": {\"message\": \"could not write the answer\", \"type\": \"internal\"}}")
                         .getBytes(java.nio.charset.StandardCharsets.UTF_8);
             }
             response.setStatus(status);
-            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
             if (status == 503) {
                 response.getHeaders().put(HttpHeader.RETRY_AFTER, retryAfterSeconds);
             }
             if (close) {
                 response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
             }
-            int sent = status;
-            response.write(true, ByteBuffer.wrap(bytes), Callback.from(() -> {
-                metrics.response(sent, micros());
-                callback.succeeded();
-            }, failure -> {
-                // The request failed under us (a broken body, a reset): Jetty answers, if it still can.
-                metrics.response(sent, micros());
-                callback.failed(failure);
-            }));
+            // Counted and logged before the write: once the client has its answer, the line is there.
+            logged(status, answer);
+            response.write(true, ByteBuffer.wrap(bytes), Callback.from(callback::succeeded, callback::failed));
+        }
+
+        /** Counts the answer, writes its access-log line, and a WARN with the cause for an error. */
+        private void logged(int status, Handlers.Answer answer) {
+            long nanos = System.nanoTime() - arrived;
+            metrics.request(endpoint, status, nanos);
+            String path = Request.getPathInContext(request);
+            Handlers.Work work = answer.work();
+            boolean probe = RewardMetrics.PROBES.contains(endpoint);
+            if (probe ? access.isDebugEnabled() : access.isInfoEnabled()) {
+                String line = String.format(java.util.Locale.ROOT, "%s %s %d %.1f ms rollouts=%d samples=%d failures=%d",
+                        request.getMethod(), path, status, nanos / 1e6, work.rollouts(), work.samples(), work.failures());
+                if (probe) {
+                    access.debug(line);
+                } else {
+                    access.info(line);
+                }
+            }
+            if (status >= 400) {
+                log.warn("{} {} answered {}: {}", request.getMethod(), path, status, Handlers.errorMessage(answer));
+            }
         }
 
         synchronized boolean isAnswered() {
             return answered;
         }
 
-        private long micros() {
-            return (System.nanoTime() - arrived) / 1000;
-        }
     }
 
     /**

@@ -123,7 +123,9 @@ public final class ServeCommand implements Callable<Integer> {
         // each sample's failure, is what the client gets; the server's deadline is the backstop.
         Duration voteDeadline = RewardServer.voteDeadline(deadline);
         Judge judge = backend.open(command, parent.environment());
+        RewardMetrics metrics = new RewardMetrics();
         VotingGrm voting = VotingGrm.builder(judge.grm()).k(k).seed(backend.seed).maxConcurrency(maxConcurrency)
+                .listener(metrics)
                 .adaptive(Modes.adaptive(command, adaptive)).shuffle(Modes.shuffle(command, shuffle))
                 .sampling(backend.votingSampling())
                 .deadline(voteDeadline)
@@ -138,7 +140,8 @@ public final class ServeCommand implements Callable<Integer> {
             }
         }
         RewardServer.Builder builder = RewardServer.builder(served).host(host).port(port)
-                .maxBodyBytes(maxBodyMb * 1024L * 1024L).deadline(deadline);
+                .maxBodyBytes(maxBodyMb * 1024L * 1024L).deadline(deadline)
+                .metrics(metrics).probe(judge.backend()::probeAsync);
         if (maxGroup != null) {
             if (maxGroup > judge.maxResponses()) {
                 throw new ParameterException(command, "--max-group must be at most " + judge.maxResponses()

@@ -106,8 +106,11 @@ class RewardServerTest {
     }
 
     private String start(LlmBackend judge, int k, long maxBodyBytes) throws Exception {
-        VotingGrm voting = VotingGrm.builder(PointwiseGrm.builder(judge).build()).k(k).maxConcurrency(256).build();
-        server = RewardServer.builder(voting).port(0).maxBodyBytes(maxBodyBytes).grace(Duration.ofSeconds(5)).build().start();
+        RewardMetrics metrics = new RewardMetrics();
+        VotingGrm voting = VotingGrm.builder(PointwiseGrm.builder(judge).build()).k(k).maxConcurrency(256)
+                .listener(metrics).build();
+        server = RewardServer.builder(voting).port(0).maxBodyBytes(maxBodyBytes).grace(Duration.ofSeconds(5))
+                .metrics(metrics).build().start();
         return server.baseUrl();
     }
 
@@ -301,12 +304,12 @@ class RewardServerTest {
     }
 
     @Test
-    void health_and_metrics_report_the_model_and_what_happened() throws Exception {
+    void health_and_stats_report_the_model_and_what_happened() throws Exception {
         String base = start(wordCountJudge(Duration.ZERO), 2, 10_000_000);
         post(base + "/v1/score", "{\"query\": \"q\", \"responses\": [\"a\"]}");
 
         JsonNode health = JSON.readTree(get(base + "/health").body());
-        JsonNode metrics = JSON.readTree(get(base + "/metrics").body());
+        JsonNode metrics = JSON.readTree(get(base + "/v1/stats").body());
 
         assertThat(health.get("status").asText()).isEqualTo("ok");
         assertThat(health.get("model").asText()).isEqualTo("word-count");
