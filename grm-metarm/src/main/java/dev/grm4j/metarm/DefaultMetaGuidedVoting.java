@@ -217,6 +217,11 @@ final class DefaultMetaGuidedVoting implements MetaGuidedVoting {
     }
 
     @Override
+    public int queued() {
+        return voting.queued();
+    }
+
+    @Override
     public VotingGrm voting() {
         return voting;
     }

@@ -20,9 +20,9 @@ import java.util.concurrent.CompletableFuture;
  * {@link #voteAsync} answer the vote that decides (over the kept samples, or the plain vote when the meta
  * RM failed or could not choose), so it serves wherever a voting model does. {@link #guide(GrmRequest)}
  * answers the whole {@link MetaVoteResult}: every sample's rating, the plain vote beside it, and why
- * plain voting decided when it did. Calls to the judge go through the wrapped voting model and its
- * shared limit; {@link #grm()}, {@link #k()}, {@link #inFlight()}, {@link #revote} and {@link #record}
- * are the wrapped voting model's.
+ * plain voting decided when it did. Calls to the judge go through the wrapped voting model, its shared
+ * limit and its {@link dev.grm4j.voting.VotingListener}; {@link #grm()}, {@link #k()}, {@link #inFlight()},
+ * {@link #queued()}, {@link #revote} and {@link #record} are the wrapped voting model's.
  *
  * <p><b>Rules.</b>
  * <ul>

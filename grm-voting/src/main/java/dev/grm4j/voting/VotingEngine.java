@@ -28,11 +28,17 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The voting model behind {@link VotingGrm}: one shared limiter, one {@link RequestVote} per request. */
 final class VotingEngine implements VotingGrm {
+
+    private static final Logger log = LoggerFactory.getLogger(VotingEngine.class);
 
     /**
      * What {@link VotingGrm.Builder#build()} hands over: a copy of its settings, with the quorum resolved,
@@ -45,7 +51,14 @@ final class VotingEngine implements VotingGrm {
     record Settings(PointwiseGrm grm, int k, int quorum, long seed, SamplingOptions sampling, int maxConcurrency,
                     RetryPolicy retry, Duration callTimeout, @Nullable Duration deadline, Shuffle shuffle,
                     Adaptive adaptive, double autoRisk, int wave, int samplesPerCall, @Nullable Executor executor,
-                    Ticker ticker) {
+                    Ticker ticker, VotingListener listener) {
+    }
+
+    /**
+     * What an instance shares with its {@link #withAdaptive} views: one limit, one listener (which warns
+     * once for all of them), one numbering of votes.
+     */
+    private record Shared(AsyncLimiter limiter, Listener listener, AtomicLong votes) {
     }
 
     private final Settings settings;
@@ -65,12 +78,15 @@ final class VotingEngine implements VotingGrm {
     private final Executor executor;
     private final Ticker ticker;
     private final AsyncLimiter limiter;
+    private final Listener listener;
+    private final Shared shared;
 
     VotingEngine(Settings settings) {
-        this(settings, new AsyncLimiter(settings.maxConcurrency()));
+        this(settings, new Shared(new AsyncLimiter(settings.maxConcurrency()), new Listener(settings.listener()),
+                new AtomicLong()));
     }
 
-    private VotingEngine(Settings settings, AsyncLimiter limiter) {
+    private VotingEngine(Settings settings, Shared shared) {
         this.settings = settings;
         this.grm = settings.grm();
         this.k = settings.k();
@@ -87,7 +103,9 @@ final class VotingEngine implements VotingGrm {
         this.samplesPerCall = Math.min(settings.samplesPerCall(), settings.maxConcurrency());
         this.executor = settings.executor() != null ? settings.executor() : DefaultPool.EXECUTOR;
         this.ticker = settings.ticker();
-        this.limiter = limiter;
+        this.shared = shared;
+        this.limiter = shared.limiter();
+        this.listener = shared.listener();
     }
 
     @Override
@@ -99,7 +117,7 @@ final class VotingEngine implements VotingGrm {
         Settings s = settings;
         return new VotingEngine(new Settings(s.grm(), s.k(), s.quorum(), s.seed(), s.sampling(), s.maxConcurrency(),
                 s.retry(), s.callTimeout(), s.deadline(), s.shuffle(), adaptive, s.autoRisk(), s.wave(),
-                s.samplesPerCall(), s.executor(), s.ticker()), limiter);
+                s.samplesPerCall(), s.executor(), s.ticker(), s.listener()), shared);
     }
 
     @Override
@@ -242,6 +260,11 @@ final class VotingEngine implements VotingGrm {
         return limiter.inFlight();
     }
 
+    @Override
+    public int queued() {
+        return limiter.queuedPermits();
+    }
+
     private long requestSeed(GrmRequest request) {
         return Seeds.request(seed, request.fingerprint());
     }
@@ -277,6 +300,8 @@ final class VotingEngine implements VotingGrm {
      * object's lock, and futures are completed or cancelled outside it.
      */
     private final class RequestVote {
+        /** This vote's number among the instance's, for the listener's events. */
+        private final long id = shared.votes().getAndIncrement();
         private final GrmRequest request;
         private final long requestSeed;
         private final long deadlineAt;
@@ -388,7 +413,11 @@ final class VotingEngine implements VotingGrm {
                     choices[index] = j;
                 }
             }
-            long timeoutNanos = Math.min(callTimeout.toNanos(), Math.max(1, deadlineAt - ticker.read()));
+            for (int index : indices) {
+                listener.sampleStarted(new VotingListener.SampleStarted(id, index, attempt, n));
+            }
+            long sentAt = ticker.read();
+            long timeoutNanos = Math.min(callTimeout.toNanos(), Math.max(1, deadlineAt - sentAt));
             CompletableFuture<List<Judgement>> pending;
             try {
                 pending = grm.judgeAllAsync(request, sampling.withSeed(callSeed), order, n);
@@ -408,23 +437,33 @@ final class VotingEngine implements VotingGrm {
                                                 ? "not done by the request deadline of " + deadline.toMillis() + " ms"
                                                 : "no answer within the call timeout of " + callTimeout.toMillis() + " ms"),
                                         order, Duration.ofNanos(timeoutNanos)));
-                        settle(indices, order, attempt, samples);
+                        Duration latency = Duration.ofNanos(Math.max(0, ticker.read() - sentAt));
+                        settle(indices, order, attempt, samples, latency);
                     });
         }
 
-        /** Closes the samples of a call, or sends those worth retrying again as one call. */
-        private void settle(List<Integer> indices, List<Integer> order, int attempt, List<Judgement> samples) {
+        /**
+         * Closes the samples of a call, or sends those worth retrying again as one call. Each sample's
+         * finished event goes out before it closes, so that the last one precedes the vote's result.
+         */
+        private void settle(List<Integer> indices, List<Integer> order, int attempt, List<Judgement> samples,
+                            Duration latency) {
             List<Integer> retry = new ArrayList<>();
             List<Judgement> failures = new ArrayList<>();
             Duration wait = null;
             for (int j = 0; j < indices.size(); j++) {
-                Duration sampleWait = retryWait(samples.get(j), attempt);
-                if (sampleWait != null && !isStopped() && ticker.read() + sampleWait.toNanos() < deadlineAt) {
+                Judgement sample = samples.get(j);
+                Duration sampleWait = retryWait(sample, attempt);
+                boolean again = sampleWait != null && !isStopped()
+                        && ticker.read() + sampleWait.toNanos() < deadlineAt;
+                listener.sampleFinished(new VotingListener.SampleFinished(id, indices.get(j), attempt,
+                        sample.outcome(), sample.usage(), latency, again));
+                if (again) {
                     retry.add(indices.get(j));
-                    failures.add(samples.get(j));
+                    failures.add(sample);
                     wait = wait == null || sampleWait.compareTo(wait) > 0 ? sampleWait : wait;
                 } else {
-                    close(indices.get(j), samples.get(j));
+                    close(indices.get(j), sample);
                 }
             }
             if (!retry.isEmpty()) {
@@ -573,6 +612,46 @@ final class VotingEngine implements VotingGrm {
                 }
             }
             result.complete(verdict(request, requestSeed, samples, provenance, k, quorum, settledEarly));
+        }
+    }
+
+    /**
+     * The builder's listener, guarded: an event must never break a vote, since the finished events fire in
+     * the stage that closes samples and a throw there would leave the vote's future pending. The first
+     * failure is logged at WARN, with its stack trace; later ones at DEBUG, so that a broken listener
+     * does not flood the log at one line per sample.
+     */
+    private static final class Listener {
+        private final VotingListener delegate;
+        private final AtomicBoolean warned = new AtomicBoolean();
+
+        Listener(VotingListener delegate) {
+            this.delegate = delegate;
+        }
+
+        void sampleStarted(VotingListener.SampleStarted event) {
+            try {
+                delegate.sampleStarted(event);
+            } catch (Throwable e) {
+                failed("sampleStarted", e);
+            }
+        }
+
+        void sampleFinished(VotingListener.SampleFinished event) {
+            try {
+                delegate.sampleFinished(event);
+            } catch (Throwable e) {
+                failed("sampleFinished", e);
+            }
+        }
+
+        private void failed(String method, Throwable e) {
+            if (warned.compareAndSet(false, true)) {
+                log.warn("voting listener {} threw in {}; the vote carries on, and later failures of this "
+                        + "listener are logged at DEBUG", delegate.getClass().getName(), method, e);
+            } else {
+                log.debug("voting listener {} threw in {}", delegate.getClass().getName(), method, e);
+            }
         }
     }
 

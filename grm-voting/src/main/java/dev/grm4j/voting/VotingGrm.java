@@ -37,6 +37,9 @@ import java.util.concurrent.Executor;
  * timeout and each request an optional deadline. Cancelling a returned future cancels its samples
  * still waiting for a permit; calls already sent run to completion.
  *
+ * <p><b>Observable.</b> A {@link VotingListener} ({@link Builder#listener}) hears of every sample sent
+ * and of its outcome, tokens and latency; {@link #inFlight()} and {@link #queued()} gauge the limit.
+ *
  * <p>Thread-safe.
  *
  * <pre>{@code
@@ -121,8 +124,17 @@ public interface VotingGrm {
     /** Samples per request. */
     int k();
 
-    /** Calls in flight right now, over all requests. */
+    /**
+     * Samples in flight right now, over all requests (this model's {@link #withAdaptive} views included):
+     * the permits of {@link Builder#maxConcurrency(int)} in use, a call of n samples holding n.
+     */
     int inFlight();
+
+    /**
+     * Samples waiting for a permit right now, over all requests, in the unit of {@link #inFlight()}: with
+     * it, a gauge of the shared limit. Samples waiting out a retry's backoff are in neither count.
+     */
+    int queued();
 
     static Builder builder(PointwiseGrm grm) {
         return new Builder(grm);
@@ -137,6 +149,9 @@ public interface VotingGrm {
         public static final double DEFAULT_AUTO_RISK = 0.2;
         /** The fewest samples between two adaptive decisions: two balanced blocks of a pair. */
         public static final int DEFAULT_WAVE = 4;
+        /** Hears nothing: every method is the interface's no-op. */
+        private static final VotingListener NO_LISTENER = new VotingListener() {
+        };
 
         private final PointwiseGrm grm;
         private int k = DEFAULT_K;
@@ -154,6 +169,7 @@ public interface VotingGrm {
         private Integer samplesPerCall;
         private Executor executor;
         private Ticker ticker = Ticker.system();
+        private VotingListener listener = NO_LISTENER;
 
         private Builder(PointwiseGrm grm) {
             this.grm = Objects.requireNonNull(grm, "grm");
@@ -298,6 +314,16 @@ public interface VotingGrm {
             return this;
         }
 
+        /**
+         * Told of every sample this model sends and of what came back (outcome, tokens, latency, retry):
+         * what a server's metrics or a tracer are made of. Shared by the {@link VotingGrm#withAdaptive}
+         * views. A listener that throws never breaks a vote. None by default.
+         */
+        public Builder listener(VotingListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
         /** @throws IllegalArgumentException if the quorum exceeds k */
         public VotingGrm build() {
             int effectiveQuorum = quorum != null ? quorum : k / 2 + 1;
@@ -306,7 +332,7 @@ public interface VotingGrm {
             }
             int perCall = samplesPerCall != null ? samplesPerCall : maxConcurrency;
             return new VotingEngine(new VotingEngine.Settings(grm, k, effectiveQuorum, seed, sampling, maxConcurrency,
-                    retry, callTimeout, deadline, shuffle, adaptive, autoRisk, wave, perCall, executor, ticker));
+                    retry, callTimeout, deadline, shuffle, adaptive, autoRisk, wave, perCall, executor, ticker, listener));
         }
 
         private static Duration positive(Duration duration, String name) {

@@ -144,12 +144,23 @@ public final class AsyncLimiter {
         }
     }
 
+    /** Permits held right now. */
     public synchronized int inFlight() {
         return inUse;
     }
 
+    /** Live waiters right now: acquisitions queued, whatever each asks for. */
     public synchronized int queued() {
         return (int) waiters.stream().filter(waiter -> !waiter.future().isDone()).count();
+    }
+
+    /**
+     * Permits the live waiters ask for together: the work queued behind {@link #inFlight()}, counted in
+     * the same unit, so that the two make one gauge of the limit. Walks the queue; meant for a metrics
+     * scrape, not a hot path.
+     */
+    public synchronized int queuedPermits() {
+        return waiters.stream().filter(waiter -> !waiter.future().isDone()).mapToInt(Waiter::count).sum();
     }
 
     private record Waiter(CompletableFuture<Void> future, int count) {

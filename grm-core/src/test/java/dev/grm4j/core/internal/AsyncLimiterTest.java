@@ -114,6 +114,24 @@ class AsyncLimiterTest {
     }
 
     @Test
+    void queuedPermitsCountWhatTheLiveWaitersAskForAndSkipTheCancelled() {
+        AsyncLimiter limiter = new AsyncLimiter(4);
+        limiter.acquire(4);
+        CompletableFuture<Void> three = limiter.acquire(3);
+        limiter.acquire(2);
+
+        assertThat(limiter.queued()).isEqualTo(2);
+        assertThat(limiter.queuedPermits()).isEqualTo(5);
+
+        three.cancel(false);
+        assertThat(limiter.queuedPermits()).isEqualTo(2);
+
+        limiter.release(4);
+        assertThat(limiter.queuedPermits()).isZero();
+        assertThat(limiter.inFlight()).isEqualTo(2);
+    }
+
+    @Test
     void refusesToWaitForMorePermitsThanItHas() {
         AsyncLimiter limiter = new AsyncLimiter(4);
         assertThatThrownBy(() -> limiter.acquire(5)).hasMessageContaining("count must be in 1..4, was 5");

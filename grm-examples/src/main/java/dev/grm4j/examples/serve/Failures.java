@@ -86,6 +86,19 @@ final class Failures {
         return text.toString();
     }
 
+    /**
+     * Whether a retry of the same request may give {@code result} a vote: a sample hit backend trouble,
+     * or samples never got a call before the deadline. A judge that answered and could not be read
+     * would, with the same seed, answer the same way again.
+     */
+    static boolean retryable(VoteResult result) {
+        if (result.status() == VoteStatus.INVALID_REQUEST) {
+            return false;
+        }
+        return result.samplesRun() < result.samplesRequested()
+                || result.samples().stream().anyMatch(sample -> sample.outcome() == Outcome.BACKEND_ERROR);
+    }
+
     private static String reason(Judgement sample) {
         if (sample.outcome() == Outcome.BACKEND_ERROR) {
             return sample.cause().map(Failures::explain).orElse(sample.failure().orElse("backend error"));

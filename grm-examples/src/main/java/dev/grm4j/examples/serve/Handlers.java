@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
 
 /** What each endpoint does with a parsed body: validate, vote, and shape the answer. */
 final class Handlers {
@@ -32,23 +33,32 @@ final class Handlers {
     private final VotingGrm voting;
     private final Map<VotingGrm.Adaptive, VotingGrm> byMode = new EnumMap<>(VotingGrm.Adaptive.class);
     private final Metrics metrics;
+    private final GroupRewards groups;
+    private final GroupWindow window;
 
     /**
      * @param voting votes every request under its shared limit: plain Voting@k, or a meta-guided vote,
      *               whose deciding vote is answered as any other
+     * @param timers closes the group window's groups; unused without one
      */
-    Handlers(VotingGrm voting, Metrics metrics) {
+    Handlers(VotingGrm voting, Metrics metrics, RewardServer.Settings settings, ScheduledExecutorService timers) {
         this.voting = voting;
         this.metrics = metrics;
         // One view per mode over the same model: a request's choice never splits the shared call limit.
         for (VotingGrm.Adaptive mode : VotingGrm.Adaptive.values()) {
             byMode.put(mode, voting.withAdaptive(mode));
         }
+        // A group's rewards are every response's mean, not only its best: groups run all k samples.
+        VotingGrm everySample = byMode.get(VotingGrm.Adaptive.OFF);
+        this.groups = new GroupRewards(everySample, settings.maxGroup(), metrics::groupSize);
+        this.window = settings.groupWindow() == null ? null
+                : new GroupWindow(everySample, settings.groupWindow(), settings.maxGroup(), timers, metrics::groupSize);
     }
 
     /**
-     * OpenRLHF's remote reward: one single-response vote per rollout, all under the shared limit.
-     * Any rollout without a vote makes the whole answer a 503: a trainer must not get a made-up reward.
+     * OpenRLHF's remote reward: one single-response vote per rollout, all under the shared limit, or,
+     * with a group window, one vote per group of rollouts of the same prompt. A rollout without a vote
+     * is masked ({@link RewardSheet}), never given a made-up reward.
      */
     CompletableFuture<Answer> getReward(JsonNode body) {
         JsonFields.onlyKnown(body, Set.of("query", "prompts", "labels"));
@@ -61,64 +71,41 @@ final class Handlers {
         requireSameLength("prompts", prompts, queries.size());
         requireSameLength("labels", labels, queries.size());
 
+        // Every rollout is checked before any is voted: a 400 leaves no vote running.
         List<GrmRequest> requests = new ArrayList<>();
-        boolean[] empty = new boolean[queries.size()];
         for (int i = 0; i < queries.size(); i++) {
             Rollouts.Rollout rollout = Rollouts.split(i, queries.get(i), prompts == null ? null : prompts.get(i));
-            String question = rollout.question();
-            String response = rollout.response();
-            if (response.isBlank()) {
-                // An empty generation fails every criterion; it is scored at the floor, and says so.
-                empty[i] = true;
-                continue;
-            }
-            requests.add(rolloutRequest(GrmRequest.builder().query(question), response,
+            // An empty generation fails every criterion; it is scored at the floor, and says so.
+            requests.add(rollout.response().isBlank() ? null : rolloutRequest(
+                    GrmRequest.builder().query(rollout.question()), rollout.response(),
                     labels == null ? null : labels.get(i), "query[" + i + "]: "));
         }
-        List<CompletableFuture<VoteResult>> votes = requests.stream().map(voting::voteAsync).toList();
+        List<CompletableFuture<GroupWindow.Placed>> votes = new ArrayList<>();
+        for (GrmRequest request : requests) {
+            votes.add(request == null ? CompletableFuture.completedFuture(null)
+                    : window != null ? window.add(request)
+                    : voting.voteAsync(request).thenApply(result -> new GroupWindow.Placed(result, 0)));
+        }
         CompletableFuture<Answer> reward = CompletableFuture.allOf(votes.toArray(CompletableFuture[]::new)).thenApply(done -> {
-            List<VoteResult> results = votes.stream().map(CompletableFuture::join).toList();
-            results.forEach(metrics::vote);
-            ScoreRange range = voting.grm().scoreRange();
-            List<Double> rewards = new ArrayList<>();
-            List<Double> scores = new ArrayList<>();
-            List<Double> variance = new ArrayList<>();
-            List<Double> valid = new ArrayList<>();
-            List<Double> parseFailures = new ArrayList<>();
-            List<Double> emptyResponse = new ArrayList<>();
-            int next = 0;
-            for (int i = 0; i < queries.size(); i++) {
-                RolloutReward rollout;
-                if (empty[i]) {
-                    rollout = RolloutReward.empty(range);
+            RewardSheet sheet = new RewardSheet(voting.grm().scoreRange());
+            for (int i = 0; i < votes.size(); i++) {
+                GroupWindow.Placed placed = votes.get(i).join();
+                if (placed == null) {
+                    sheet.empty();
                 } else {
-                    VoteResult result = results.get(next++);
-                    if (!result.isVoted()) {
-                        return unavailable("query[" + i + "]: no reward: " + Failures.noVote(result));
+                    if (placed.index() == 0) {
+                        metrics.vote(placed.vote());
                     }
-                    rollout = RolloutReward.of(result, range);
+                    sheet.vote(placed.vote(), placed.index(), "query[" + i + "]: ");
                 }
-                rewards.add(rollout.reward());
-                scores.add(rollout.score());
-                variance.add(rollout.variance());
-                valid.add((double) rollout.validSamples());
-                parseFailures.add((double) rollout.parseFailures());
-                emptyResponse.add(rollout.emptyResponse() ? 1.0 : 0.0);
             }
-            Map<String, Object> logs = new LinkedHashMap<>();
-            logs.put("vote_variance", variance);
-            logs.put("valid_samples", valid);
-            logs.put("parse_failures", parseFailures);
-            logs.put("empty_response", emptyResponse);
-            Map<String, Object> answer = new LinkedHashMap<>();
-            answer.put("rewards", rewards);
-            answer.put("scores", scores);
-            answer.put("extra_logs", logs);
-            return new Answer(200, answer);
+            Answer unavailable = sheet.unavailable();
+            return unavailable != null ? unavailable : new Answer(200, sheet.openRlhf());
         });
-        // Giving up on the answer (the server's deadline) gives up on the samples still queued.
+        // Giving up on the answer (the server's deadline) gives up on the samples still queued; a group's
+        // vote carries on for the rollouts of other requests.
         reward.whenComplete((done, failure) -> {
-            if (reward.isCancelled()) {
+            if (reward.isCancelled() && window == null) {
                 votes.forEach(vote -> vote.cancel(false));
             }
         });
@@ -140,26 +127,27 @@ final class Handlers {
                     + "string, or an array of {role, content}) and the response it generated");
         }
         GrmRequest.Builder request = GrmRequest.builder();
-        String generated = response;
+        String generated;
         if (prompt.isTextual()) {
             Rollouts.Rollout rollout = Rollouts.split(0, prompt.asText() + response, prompt.asText());
             request.query(rollout.question());
             generated = rollout.response();
         } else if (prompt.isArray()) {
             request.conversation(messages(prompt));
+            generated = Rollouts.generation(response);
         } else {
             throw new BadRequest("prompt must be a string or an array of {role, content}, was "
                     + prompt.getNodeType().name().toLowerCase(Locale.ROOT));
         }
         ScoreRange range = voting.grm().scoreRange();
         if (generated.isBlank()) {
-            return CompletableFuture.completedFuture(new Answer(200, RolloutReward.empty(range).toMap()));
+            return CompletableFuture.completedFuture(new Answer(200, RewardSheet.RolloutReward.empty(range).toMap()));
         }
         GrmRequest built = rolloutRequest(request, generated, JsonFields.label(body, "label"), "");
         CompletableFuture<VoteResult> vote = voting.voteAsync(built);
         CompletableFuture<Answer> rewarded = vote.thenApply(result -> {
             metrics.vote(result);
-            return result.isVoted() ? new Answer(200, RolloutReward.of(result, range).toMap())
+            return result.isVoted() ? new Answer(200, RewardSheet.RolloutReward.of(result, 0, range).toMap())
                     : unavailable("no reward: " + Failures.noVote(result));
         });
         rewarded.whenComplete((done, failure) -> {
@@ -170,37 +158,9 @@ final class Handlers {
         return rewarded;
     }
 
-    /**
-     * One rollout's reward as both RL contracts report it: the mean vote on the judge's scale, the same in
-     * 0..1, and the vote's figures. An empty generation fails every criterion: it is rewarded at the floor
-     * without a judge call, and says so.
-     */
-    private record RolloutReward(double reward, double score, double variance, int validSamples, int parseFailures,
-                                 boolean emptyResponse) {
-
-        static RolloutReward empty(ScoreRange range) {
-            return new RolloutReward(range.min(), 0, 0, 0, 0, true);
-        }
-
-        static RolloutReward of(VoteResult result, ScoreRange range) {
-            double mean = result.means().get(0);
-            return new RolloutReward(mean, (mean - range.min()) / (range.max() - range.min()),
-                    result.variances().get(0), result.validSamples(),
-                    result.outcomes().getOrDefault(Outcome.UNPARSEABLE, 0), false);
-        }
-
-        /** {@code /v1/reward}'s answer. */
-        Map<String, Object> toMap() {
-            Map<String, Object> answer = new LinkedHashMap<>();
-            answer.put("reward", reward);
-            answer.put("score", score);
-            answer.put("valid", true);
-            answer.put("empty_response", emptyResponse);
-            answer.put("vote_variance", variance);
-            answer.put("valid_samples", validSamples);
-            answer.put("parse_failures", parseFailures);
-            return answer;
-        }
+    /** {@code POST /v1/group-reward}: see {@link GroupRewards}. */
+    CompletableFuture<Answer> groupReward(JsonNode body) {
+        return groups.answer(body);
     }
 
     /** One rollout's single-response request, its label (when there is one) the judge's reference. */
@@ -341,6 +301,8 @@ final class Handlers {
     private static Map<String, Object> describe(VoteResult result) {
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("status", result.status().name());
+        // The native API's mask: false means no score stands, whatever else the answer holds.
+        answer.put("valid", result.isVoted());
         if (result.isVoted()) {
             answer.put("scores", result.totals());
             answer.put("means", result.means());
@@ -372,7 +334,7 @@ final class Handlers {
         return answer;
     }
 
-    private static List<Message> messages(JsonNode conversation) {
+    static List<Message> messages(JsonNode conversation) {
         if (!conversation.isArray()) {
             throw new BadRequest("conversation must be an array of {role, content}");
         }

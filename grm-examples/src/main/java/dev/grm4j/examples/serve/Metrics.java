@@ -21,6 +21,7 @@ final class Metrics {
     private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
     private final Map<Integer, LongAdder> statuses = new ConcurrentHashMap<>();
     private final Map<Outcome, LongAdder> samples = new EnumMap<>(Outcome.class);
+    private final Map<Integer, LongAdder> groupSizes = new ConcurrentHashMap<>();
     private final LongAdder inputTokens = new LongAdder();
     private final LongAdder outputTokens = new LongAdder();
     private final long[] latencies = new long[WINDOW];
@@ -52,6 +53,10 @@ final class Metrics {
         }
     }
 
+    void groupSize(int size) {
+        groupSizes.computeIfAbsent(size, s -> new LongAdder()).increment();
+    }
+
     Map<String, Object> snapshot() {
         Map<String, Object> snapshot = new LinkedHashMap<>();
         snapshot.put("requests", sum(requests));
@@ -61,6 +66,7 @@ final class Metrics {
         snapshot.put("samples", outcomes);
         snapshot.put("tokens", Map.of("input", inputTokens.sum(), "output", outputTokens.sum()));
         snapshot.put("latency_ms", percentiles());
+        snapshot.put("group_sizes", sum(groupSizes));
         return snapshot;
     }
 

@@ -20,6 +20,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * The reward server behind {@code grm serve}: OpenRLHF's {@code POST /get_reward}, the native
@@ -51,6 +53,10 @@ public final class RewardServer implements AutoCloseable {
     private final Settings settings;
     private Server jetty;
     private ServerConnector connector;
+    private ScheduledExecutorService timers;
+
+    /** The most responses of a group one judgement shows, unless the builder says otherwise. */
+    public static final int DEFAULT_MAX_GROUP = 8;
 
     private RewardServer(Builder builder) {
         this.voting = builder.voting;
@@ -59,8 +65,13 @@ public final class RewardServer implements AutoCloseable {
         this.threads = builder.threads;
         this.idleTimeout = builder.idleTimeout;
         this.grace = builder.grace;
+        int maxGroup = builder.maxGroup > 0 ? builder.maxGroup : Math.min(DEFAULT_MAX_GROUP, voting.grm().maxResponses());
+        if (maxGroup > voting.grm().maxResponses()) {
+            throw new IllegalArgumentException("maxGroup " + maxGroup + " is more than the judge shows in one prompt"
+                    + " (maxResponses " + voting.grm().maxResponses() + ")");
+        }
         this.settings = new Settings(builder.maxBodyBytes, builder.retryAfter, builder.deadline, builder.stallTimeout,
-                builder.readTimeout, voting.grm().modelName());
+                builder.readTimeout, voting.grm().modelName(), maxGroup, builder.groupWindow);
     }
 
     /**
@@ -112,7 +123,12 @@ public final class RewardServer implements AutoCloseable {
         listener.addBean(deadlines);
         server.addConnector(listener);
         Metrics metrics = new Metrics();
-        Handlers handlers = new Handlers(voting, metrics);
+        ScheduledExecutorService windows = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "grm-serve-group-window");
+            thread.setDaemon(true);
+            return thread;
+        });
+        Handlers handlers = new Handlers(voting, metrics, settings, windows);
         server.setHandler(new ShuttingDown(new Routes(handlers, metrics, deadlines, settings)));
         server.setErrorHandler(new JsonErrors(settings.retryAfter()));
         // Graceful stop: the connector stops accepting, Routes answers new requests 503, and stop()
@@ -123,6 +139,7 @@ public final class RewardServer implements AutoCloseable {
             deadlines.start(server.getBean(Scheduler.class));
         } catch (Exception e) {
             stopQuietly(server);
+            windows.shutdownNow();
             if (e instanceof IOException io) {
                 throw io;
             }
@@ -130,6 +147,7 @@ public final class RewardServer implements AutoCloseable {
         }
         jetty = server;
         connector = listener;
+        timers = windows;
         return this;
     }
 
@@ -156,6 +174,7 @@ public final class RewardServer implements AutoCloseable {
         }
         try {
             jetty.stop();
+            timers.shutdownNow();
         } catch (Exception e) {
             throw new UncheckedIOException(new IOException("could not stop the server: " + e.getMessage(), e));
         }
@@ -187,7 +206,7 @@ public final class RewardServer implements AutoCloseable {
 
     /** What the request handling needs to know of the configuration. */
     record Settings(long maxBodyBytes, Duration retryAfter, Duration deadline, Duration stallTimeout,
-                    Duration readTimeout, String model) {
+                    Duration readTimeout, String model, int maxGroup, Duration groupWindow) {
     }
 
     /** Configures a {@link RewardServer}. */
@@ -203,6 +222,8 @@ public final class RewardServer implements AutoCloseable {
         private Duration readTimeout = Duration.ofSeconds(20);
         private Duration stallTimeout = Duration.ofMillis(500);
         private int threads = 64;
+        private int maxGroup;
+        private Duration groupWindow;
 
         private Builder(VotingGrm voting) {
             this.voting = Objects.requireNonNull(voting, "voting");
@@ -297,6 +318,29 @@ public final class RewardServer implements AutoCloseable {
                 throw new IllegalArgumentException("grace must be >= 0, was " + grace);
             }
             this.grace = grace;
+            return this;
+        }
+
+        /**
+         * The most responses of one group a judgement shows, 2 or more; a larger group is split into
+         * balanced sub-groups. {@value RewardServer#DEFAULT_MAX_GROUP} by default (or the judge's
+         * {@code maxResponses}, if fewer); never more than the judge's {@code maxResponses}.
+         */
+        public Builder maxGroup(int maxGroup) {
+            if (maxGroup < 2) {
+                throw new IllegalArgumentException("maxGroup must be >= 2, was " + maxGroup);
+            }
+            this.maxGroup = maxGroup;
+            return this;
+        }
+
+        /**
+         * Rates {@code /get_reward} rollouts of the same prompt that arrive within {@code window} of the
+         * first as one group (a {@link GroupWindow}); each is answered when its group's vote is done. Off
+         * by default: every rollout is then judged alone.
+         */
+        public Builder groupWindow(Duration window) {
+            this.groupWindow = positive(window, "groupWindow");
             return this;
         }
 

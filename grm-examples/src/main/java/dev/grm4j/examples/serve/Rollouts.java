@@ -215,6 +215,11 @@ final class Rollouts {
         return turn.substring(0, end).strip();
     }
 
+    /** A generated response as the judge reads it: trimmed, trailing end-of-turn tokens removed. */
+    static String generation(String response) {
+        return stripEnds(response);
+    }
+
     private static String stripEnds(String text) {
         String result = text.strip();
         boolean changed = true;

@@ -73,6 +73,7 @@ final class Routes extends Handler.Abstract {
         routes.put("/get_reward", new Route("POST", null, handlers::getReward, true));
         routes.put("/v1/score", new Route("POST", null, handlers::score, true));
         routes.put("/v1/reward", new Route("POST", null, handlers::reward, true));
+        routes.put("/v1/group-reward", new Route("POST", null, handlers::groupReward, true));
         routes.put("/v1/spct-reward", new Route("POST", null,
                 body -> CompletableFuture.completedFuture(handlers.spctReward(body)), false));
         routes.put("/health", new Route("GET", handlers::health, null, false));

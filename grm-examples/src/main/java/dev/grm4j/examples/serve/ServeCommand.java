@@ -29,7 +29,9 @@ import java.util.concurrent.CountDownLatch;
 /** {@code grm serve}: the reward server, until the process is told to stop. */
 @Command(name = "serve",
         description = {"Serves rewards over HTTP: POST /get_reward (OpenRLHF's remote reward contract), "
-                + "POST /v1/score (the full vote), POST /v1/spct-reward (the SPCT rule reward), GET /health, GET /metrics.",
+                + "POST /v1/reward (slime's), POST /v1/group-reward (a prompt's rollouts rated together), "
+                + "POST /v1/score (the full vote), POST /v1/spct-reward (the SPCT rule reward), GET /health, "
+                + "GET /ready, GET /metrics (Prometheus), GET /v1/stats.",
                 "Stops gracefully on SIGTERM or Ctrl-C: requests in flight are answered first."},
         usageHelpAutoWidth = true)
 public final class ServeCommand implements Callable<Integer> {
@@ -92,6 +94,18 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Larger request bodies get 413 (default: ${DEFAULT-VALUE}).")
     private int maxBodyMb;
 
+    @Option(names = "--max-group", paramLabel = "N",
+            description = "The most responses of one group a judgement shows (POST /v1/group-reward, the group "
+                    + "window); larger groups are split into balanced sub-groups (default: "
+                    + RewardServer.DEFAULT_MAX_GROUP + ", at most the judge's limit of responses per prompt).")
+    private Integer maxGroup;
+
+    @Option(names = "--group-window-ms", defaultValue = "0", paramLabel = "W",
+            description = "Rate /get_reward rollouts of the same prompt that arrive within W ms of the first as "
+                    + "one group, each answered when its group is done; 0 (the default) rates each alone. Turn "
+                    + "it on for GRPO-style training, whose rewards are relative within a prompt's rollouts.")
+    private long groupWindowMs;
+
     @Option(names = "--meta", paramLabel = "MODEL.json",
             description = "A meta RM trained by grm train-metarm: only the top half of each vote's samples, "
                     + "by meta score, vote (MetaRM@k).")
@@ -125,6 +139,16 @@ public final class ServeCommand implements Callable<Integer> {
         }
         RewardServer.Builder builder = RewardServer.builder(served).host(host).port(port)
                 .maxBodyBytes(maxBodyMb * 1024L * 1024L).deadline(deadline);
+        if (maxGroup != null) {
+            if (maxGroup > judge.maxResponses()) {
+                throw new ParameterException(command, "--max-group must be at most " + judge.maxResponses()
+                        + ", the most responses the judge is shown in one prompt, was " + maxGroup);
+            }
+            builder.maxGroup(maxGroup);
+        }
+        if (groupWindowMs > 0) {
+            builder.groupWindow(Duration.ofMillis(groupWindowMs));
+        }
         RewardServer server = builder.build();
         PrintWriter err = command.getErr();
         try {
@@ -171,6 +195,12 @@ public final class ServeCommand implements Callable<Integer> {
             String typed = command.getParseResult().hasMatchedOption("--max-concurrency")
                     ? "--max-concurrency" : "--concurrency";
             throw new ParameterException(command, typed + " must be >= 1, was " + maxConcurrency);
+        }
+        if (maxGroup != null && maxGroup < 2) {
+            throw new ParameterException(command, "--max-group must be >= 2, was " + maxGroup);
+        }
+        if (groupWindowMs < 0 || groupWindowMs > 60_000) {
+            throw new ParameterException(command, "--group-window-ms must be in 0..60000, was " + groupWindowMs);
         }
         if (maxBodyMb < 1 || maxBodyMb > 2047) {
             throw new ParameterException(command, "--max-body-mb must be in 1..2047, was " + maxBodyMb);
