@@ -14,19 +14,23 @@ dynamic filtering, ``extra_logs`` a dict of per-rollout lists logged to wandb. P
 OpenRLHF's own HTTP mode hands on (the server's JSON, decoded), so no torch is needed; 0.9's batched
 call (``torch.as_tensor`` of each field, concatenated) reads them as well.
 
-This function posts the batch to ``POST /get_reward`` and returns the server's answer as it is:
-``rewards`` the mean vote on the judge's scale, ``scores`` the same in 0..1, ``extra_logs`` with
+This function posts the batch to ``POST /get_reward`` and returns the server's answer: ``rewards``
+the mean vote on the judge's scale, ``scores`` the same in 0..1, ``extra_logs`` with ``valid``,
 ``vote_variance``, ``valid_samples``, ``parse_failures`` and ``empty_response`` per rollout.
 
 Why a file instead of ``--remote_rm_url http://reward-host:5000/get_reward``: OpenRLHF's own client
 retries every failure 5 times, 1 s apart, ignoring ``Retry-After``, and a refused request (400) is
 retried too. This one waits as the server asks and raises a 400 at once with the server's message.
 
-Failures. OpenRLHF cannot mask a rollout, and ``/get_reward`` answers 503 rather than give a batch a
-made-up reward; so after every retry this function raises ``Grm4jUnavailable`` with the server's
-reason, and on a 400 ``Grm4jBadRequest``. It never returns a number the judge did not give. OpenRLHF
-(as of v0.9.x and its main branch) logs the exception and leaves the rollout without a reward; the
-step then fails when the rewards are gathered, instead of training on a guess.
+Failures. ``/get_reward`` never makes a reward up: a rollout the judge answered but could not score
+comes back masked (a null reward, ``extra_logs.valid`` 0, a ``failures`` entry with the reason), and
+a batch where no rollout got a vote, or where a retry may help, is a 503. OpenRLHF cannot mask a
+rollout (a None reward fails in ``torch.tensor``), so this function raises instead of returning a
+mask: ``Grm4jError`` naming each masked rollout and why (not retried: the server seeds its votes, so
+a retry would fail the same way), ``Grm4jUnavailable`` after every retry of a 503, and
+``Grm4jBadRequest`` on a 400. OpenRLHF (v0.9.x and its main branch) logs the exception and leaves the
+rollout without a reward; the step then fails when the rewards are gathered, instead of training on
+a guess.
 
 Configuration, by environment variables (OpenRLHF gives the file no arguments): ``GRM4J_URL`` (the
 server's base URL, default ``http://127.0.0.1:5000``), ``GRM4J_TIMEOUT`` (seconds per HTTP request,
@@ -185,7 +189,8 @@ def reward_func(queries: List[str], prompts: Optional[List[str]] = None, labels:
     """Rewards for OpenRLHF rollouts from ``grm serve``'s ``POST /get_reward``, one per query, in order.
 
     :return: ``{"rewards": [...], "scores": [...], "extra_logs": {name: [...]}}``, lists of floats
-    :raises Grm4jUnavailable: no reward for some rollout after every retry (the server's reason)
+    :raises Grm4jError: the judge could not score some rollout (the server masked it; the reasons)
+    :raises Grm4jUnavailable: no answer after every retry of a 503 (the server's reason)
     :raises Grm4jBadRequest: the server refused the batch (its message names the rollout and the field)
     :raises ValueError: a setting out of range
     """
@@ -201,7 +206,12 @@ def reward_func(queries: List[str], prompts: Optional[List[str]] = None, labels:
         body["labels"] = labels
     answer = _post(endpoint, body, timeout, retries, backoff)
     rewards = answer.get("rewards") if isinstance(answer, dict) else None
-    if not isinstance(rewards, list) or len(rewards) != len(queries) or any(r is None for r in rewards):
-        raise Grm4jError("%s answered without a reward for each of the %d queries: %.300s"
-                         % (endpoint, len(queries), json.dumps(answer)), 200, endpoint)
+    if not isinstance(rewards, list) or len(rewards) != len(queries):
+        raise Grm4jError("%s answered %s rewards for %d queries: %.300s" % (
+            endpoint, len(rewards) if isinstance(rewards, list) else "no", len(queries), json.dumps(answer)), 200, endpoint)
+    masked = [i for i, r in enumerate(rewards) if r is None]
+    if masked:
+        reasons = [str(f.get("message")) for f in answer.get("failures") or [] if isinstance(f, dict)]
+        raise Grm4jError("%s gave no reward for %d of %d rollouts (OpenRLHF cannot mask a rollout): %s" % (
+            endpoint, len(masked), len(queries), "; ".join(reasons) or "queries %s" % masked), 200, endpoint)
     return {"rewards": rewards, "scores": answer.get("scores", rewards), "extra_logs": answer.get("extra_logs", {})}
