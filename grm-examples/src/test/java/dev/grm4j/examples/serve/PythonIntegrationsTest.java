@@ -37,7 +37,8 @@ import static org.assertj.core.api.Assertions.fail;
  *
  * <p>The judge scores each response it is shown by its word count (capped at 10), so a response of w
  * words gets the reward w and the score (w - 1) / 9; it writes no scores at all (no sample parses, so
- * the vote has no quorum) for a call showing a response that contains {@code UNSCORABLE}.
+ * the vote has no quorum) for a call showing a response that contains {@code UNSCORABLE}. The server
+ * judges at most two responses of a group together, so a larger group is split into sub-groups.
  */
 class PythonIntegrationsTest {
 
@@ -60,7 +61,7 @@ class PythonIntegrationsTest {
             return new Completion(text, TokenUsage.of(50, 20), FinishReason.STOP);
         });
         VotingGrm voting = VotingGrm.builder(PointwiseGrm.builder(judge).build()).k(4).build();
-        server = RewardServer.builder(voting).port(0).retryAfter(Duration.ofSeconds(1)).build().start();
+        server = RewardServer.builder(voting).port(0).maxGroup(2).retryAfter(Duration.ofSeconds(1)).build().start();
         base = server.baseUrl();
     }
 
@@ -95,18 +96,23 @@ class PythonIntegrationsTest {
     void trl_rewards_each_completion_in_order_with_one_request_per_group_and_none_where_the_judge_cannot() throws Exception {
         long before = requests("/v1/group-reward");
         Map<String, Object> call = Map.of("op", "trl", "config", Map.of("retries", 1, "name", "grm_judge", "url", base),
-                "prompts", List.of("Name colours.", "Name colours.", "Name colours.", "Name a sea.", "Name fruit.", "Name fruit."),
-                "completions", List.of("Red.", "Red and green.", "Red, green and blue.", "UNSCORABLE", "Apples.", "Apples and pears."));
+                "prompts", List.of("Name colours.", "Name colours.", "Name colours.", "Name a sea.", "Name fruit.",
+                        "Name fruit.", "Name lakes.", "Name lakes.", "Name lakes.", "Name lakes."),
+                "completions", List.of("Red.", "Red and green.", "Red, green and blue.", "UNSCORABLE", "Apples.",
+                        "Apples and pears.", "Lake Erie.", "Erie and Huron.", "UNSCORABLE", "Lake Superior."));
 
         JsonNode first = python(call);
 
         assertThat(first.has("error")).as(first.toString()).isFalse();
         assertThat(first.get("name").asText()).isEqualTo("grm_judge");
         assertThat(first.get("coroutine").asBoolean()).as("TRL awaits only coroutine functions concurrently").isTrue();
-        assertThat(doubles(first.get("rewards"))).containsExactly(score(1), score(3), score(4), null, score(1), score(3));
-        assertThat(first.get("metrics").get("grm_judge/unrewarded").get(0).asDouble()).isEqualTo(1.0 / 6);
-        // Three groups, one request each, and one retry of the group the judge could not vote on.
-        assertThat(requests("/v1/group-reward") - before).isEqualTo(4);
+        // The sea's only rollout has no vote (a 503, retried once); the lakes' second sub-group has none
+        // (the server masks it in a 200: valid false), the first sub-group is rewarded.
+        assertThat(doubles(first.get("rewards"))).containsExactly(score(1), score(3), score(4), null, score(1), score(3),
+                score(2), score(3), null, null);
+        assertThat(first.get("metrics").get("grm_judge/unrewarded").get(0).asDouble()).isEqualTo(3.0 / 10);
+        // Four groups, one request each, and one retry of the group without any vote.
+        assertThat(requests("/v1/group-reward") - before).isEqualTo(5);
 
         JsonNode again = python(call);
 
@@ -251,13 +257,28 @@ class PythonIntegrationsTest {
     }
 
     @Test
-    void openrlhf_raises_rather_than_reward_a_batch_the_judge_could_not_vote_on() throws Exception {
+    void openrlhf_raises_naming_the_rollout_rather_than_pass_on_a_masked_reward_it_cannot_mask() throws Exception {
+        long before = requests("/get_reward");
         JsonNode answer = python(Map.of("op", "openrlhf", "env", Map.of("GRM4J_URL", base, "GRM4J_RETRIES", "1"),
                 "args", Map.of("queries", List.of(CHATML + "Red.<|im_end|>", CHATML + "UNSCORABLE<|im_end|>"),
                         "prompts", List.of(CHATML, CHATML), "labels", List.of("", ""))));
 
+        assertThat(answer.get("error").asText()).isEqualTo("Grm4jError");
+        assertThat(answer.get("message").asText()).contains("1 of 2 rollouts").contains("query[1]: no reward");
+        assertThat(requests("/get_reward") - before).as("a masked rollout is not retried: the vote is seeded").isEqualTo(1);
+    }
+
+    @Test
+    void openrlhf_raises_after_its_retries_when_no_rollout_of_the_batch_got_a_vote() throws Exception {
+        long before = requests("/get_reward");
+        JsonNode answer = python(Map.of("op", "openrlhf", "env", Map.of("GRM4J_URL", base, "GRM4J_RETRIES", "1"),
+                "args", Map.of("queries", List.of(CHATML + "UNSCORABLE<|im_end|>"), "prompts", List.of(CHATML),
+                        "labels", List.of(""))));
+
         assertThat(answer.get("error").asText()).isEqualTo("Grm4jUnavailable");
-        assertThat(answer.get("message").asText()).contains("query[1]").contains("no reward");
+        assertThat(answer.get("status").asInt()).isEqualTo(503);
+        assertThat(answer.get("message").asText()).contains("query[0]: no reward").contains("after 1 retries");
+        assertThat(requests("/get_reward") - before).isEqualTo(2);
     }
 
     @Test
