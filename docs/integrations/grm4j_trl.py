@@ -26,8 +26,10 @@ judgement is masked, never replaced by a made-up number. A request the server re
 ``Grm4jBadRequest`` with the server's message: it is a bug in the data or the setup, and retrying
 cannot fix it.
 
-With several training processes, TRL may split a group between two of them; each process then sends
-its part as a group of its own.
+The server judges at most ``--max-group`` responses (8 by default) together: a larger group is
+split into balanced sub-groups, and a sub-group the judge could not vote on comes back with ``valid``
+false for all its responses. With several training processes, TRL may split a group between two of
+them; each process then sends its part as a group of its own.
 
 Configuration (arguments of ``make_reward_func``, else these environment variables):
 
