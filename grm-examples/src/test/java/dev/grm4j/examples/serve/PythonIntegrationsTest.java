@@ -335,7 +335,7 @@ class PythonIntegrationsTest {
     }
 
     private static long requests(String path) throws Exception {
-        HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).GET().build(),
+        HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/stats")).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         return JSON.readTree(metrics.body()).path("requests").path(path).asLong(0);
     }
