@@ -205,6 +205,39 @@ public final class OpenAiCompatibleBackend implements LlmBackend {
         });
     }
 
+    /**
+     * {@code GET {baseUrl}/models} on every server, which OpenAI, vLLM, SGLang, llama-server and
+     * Ollama all serve without running the model: ready when any server answers 2xx. No tokens are
+     * spent, and a busy judge answers it at once. Fails with each server's reason otherwise (refused,
+     * timed out, HTTP 401 for a wrong key, ...).
+     */
+    @Override
+    public CompletableFuture<Void> probeAsync() {
+        List<CompletableFuture<String>> answers = new ArrayList<>();
+        for (String baseUrl : baseUrls) {
+            HttpRequest.Builder probe = HttpRequest.newBuilder(URI.create(baseUrl + "/models"))
+                    .timeout(callTimeout).header("Accept", "application/json").GET();
+            if (authorization != null) {
+                probe.header("Authorization", authorization);
+            }
+            answers.add(http.sendAsync(probe.build(), HttpResponse.BodyHandlers.discarding()).handle((answer, failure) -> {
+                if (failure != null) {
+                    return baseUrl + ": " + (Failures.isConnectFailure(failure)
+                            ? Failures.connectProblem(failure, URI.create(baseUrl).getHost()) : Failures.describe(failure));
+                }
+                return answer.statusCode() / 100 == 2 ? null : baseUrl + "/models: HTTP " + answer.statusCode();
+            }));
+        }
+        return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            List<String> problems = answers.stream().map(CompletableFuture::join).toList();
+            if (problems.stream().anyMatch(Objects::isNull)) {
+                return null;
+            }
+            throw new BackendException(String.join("; ", problems), null, true, OptionalInt.empty(),
+                    Optional.empty());
+        });
+    }
+
     /** The model name sent with every call. */
     @Override
     public String modelName() {

@@ -83,6 +83,7 @@ public final class SimulatedJudgeServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SimulatedJudgeServer.class);
 
     private static final String PATH = "/v1/chat/completions";
+    private static final String MODELS = "/v1/models";
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Thousands of clients may connect at once; the OS caps this at its own limit. */
     private static final int BACKLOG = 4096;
@@ -255,9 +256,17 @@ public final class SimulatedJudgeServer implements AutoCloseable {
 
     private void handle(HttpExchange exchange) {
         try {
+            // The model list, as OpenAI-compatible servers serve it: what a readiness probe asks for.
+            if (MODELS.equals(exchange.getRequestURI().getPath()) && "GET".equalsIgnoreCase(exchange.getRequestMethod())) {
+                exchange.getRequestBody().readAllBytes();
+                com.fasterxml.jackson.databind.node.ObjectNode list = JSON.createObjectNode().put("object", "list");
+                list.putArray("data").addObject().put("id", judge.modelName()).put("object", "model");
+                sendJson(exchange, 200, list, null);
+                return;
+            }
             if (!PATH.equals(exchange.getRequestURI().getPath())) {
                 sendError(exchange, 404, "invalid_request_error", "unknown_url",
-                        "unknown path " + exchange.getRequestURI().getPath() + ": only POST " + PATH + " is served");
+                        "unknown path " + exchange.getRequestURI().getPath() + ": only POST " + PATH + " and GET " + MODELS + " are served");
                 return;
             }
             if (!"POST".equalsIgnoreCase(exchange.getRequestMethod())) {

@@ -339,7 +339,7 @@ final class Handlers {
             if (reason.isEmpty()) {
                 return new Answer(200, Map.of("status", "ready", "model", voting.grm().modelName()));
             }
-            String message = "the judge (" + voting.grm().modelName() + ") cannot be reached: " + reason.get();
+            String message = "the judge (" + voting.grm().modelName() + ") does not answer its probe: " + reason.get();
             return new Answer(503, Map.of("status", "unready", "reason", message,
                     "error", Map.of("message", message, "type", "unavailable")));
         });

@@ -120,7 +120,7 @@ class ObservabilityTest {
 
         assertThat(ready.statusCode()).isEqualTo(503);
         assertThat(ready.headers().firstValue("Retry-After")).isPresent();
-        assertThat(JSON.readTree(ready.body()).get("reason").asText()).contains("cannot be reached", "connection refused");
+        assertThat(JSON.readTree(ready.body()).get("reason").asText()).contains("does not answer its probe", "connection refused");
         assertThat(health.statusCode()).isEqualTo(200);
         assertThat(get(base, "/metrics").body()).contains("grm_ready 0.0");
     }
