@@ -112,6 +112,16 @@ public final class LlamaCppBackend implements LlmBackend, AutoCloseable {
     }
 
     /**
+     * In process, the model loaded when this backend was built: ready until it is closed. A probe
+     * call would wait behind the judgements on the one engine thread, and so report a busy judge as
+     * an unreachable one.
+     */
+    @Override
+    public CompletableFuture<Void> probeAsync() {
+        return closed ? CompletableFuture.failedFuture(closedException()) : CompletableFuture.completedFuture(null);
+    }
+
+    /**
      * Renders the messages with the model's chat template and queues their completion (under the GRM
      * grammar, for a call with an output spec) on this backend's one daemon thread; calls run one at a
      * time. The future fails with a {@link BackendException}, never retriable, if the backend is closed
