@@ -25,7 +25,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -59,12 +59,19 @@ import java.util.function.Supplier;
  * model's tokenizer: the prompt exactly (without the BOS token), the output as the pieces the engine
  * streamed (the end-of-text token included; a character made of several byte tokens is one piece).
  *
- * <p><b>Concurrency.</b> One model, one engine slot: calls are <em>serialized</em> by a fair lock, in
- * the order they arrive. Thread-safe; concurrent callers wait their turn. The engine keeps the
- * previous prompt's cache, so the k samples of one request (which share everything before the
- * responses) reuse the shared prefix when they run back to back. {@link #completeAsync} queues the call
- * on one dedicated daemon thread; cancelling its future drops a queued call and stops a running one at
- * the next token.
+ * <p><b>Parallel slots.</b> One model instance serves {@linkplain Builder#slots(int) slots} calls at
+ * once ({@value #DEFAULT_SLOTS} by default): llama.cpp decodes the running calls together, one batch
+ * per step, each with its own grammar, seed and budget (continuous batching), so the k samples of a
+ * vote, and concurrent requests, share each pass over the weights instead of queueing for it. Each
+ * slot has its own context of {@linkplain Builder#contextSize(int) contextSize} tokens: the engine's
+ * KV cache is slots times that, about {@code 2 * layers * kvHeads * headDim * 2} bytes per token (28 KiB
+ * for Qwen2.5-1.5B, so 224 MiB per slot of 8,192 tokens). A slot keeps its last prompt's cache, and a
+ * call goes to the slot whose cache shares the longest prefix with its prompt, so a vote's samples
+ * (which share everything before the responses) compute that prefix once per slot. Calls beyond the
+ * slots wait in a queue, in arrival order. Batched matrix products round differently from single ones:
+ * with more than one slot a seeded sample can differ in a rare token from the same seed run alone.
+ * {@link #completeAsync} queues the call for one of {@code slots} daemon threads; cancelling its
+ * future drops a queued call and stops a running one at the next token. Thread-safe.
  *
  * <p><b>Closing</b> waits for the running call, fails the queued ones with a {@link BackendException}
  * and frees the model. The engine may leave a native thread running after that (java-llama.cpp issue
@@ -72,8 +79,12 @@ import java.util.function.Supplier;
  */
 public final class LlamaCppBackend implements LlmBackend, AutoCloseable {
 
-    /** Enough for the GRM prompt and a 2048-token answer with a few long responses. */
+    /** Per slot: enough for the GRM prompt and a 2048-token answer with a few long responses. */
     public static final int DEFAULT_CONTEXT_SIZE = 8192;
+    /** Calls decoded together: half a default vote of 8 at once, 0.9 GiB of KV cache for Qwen2.5-1.5B. */
+    public static final int DEFAULT_SLOTS = 4;
+    /** More slots than this give no speed on a CPU and cost a context each. */
+    public static final int MAX_SLOTS = 64;
     public static final int DEFAULT_MAX_CRITERIA = 6;
     public static final int DEFAULT_CRITERION_CHARS = 200;
     public static final int DEFAULT_ANALYSIS_CHARS = 1500;
@@ -86,7 +97,9 @@ public final class LlamaCppBackend implements LlmBackend, AutoCloseable {
     private final int criterionChars;
     private final int analysisChars;
     private final boolean asciiText;
-    private final ReentrantLock lock = new ReentrantLock(true);
+    private final int slots;
+    /** Calls hold it shared; {@link #close} exclusively, so that it waits for the running calls. */
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final AsyncQueue queue;
     private volatile boolean closed;
 
@@ -99,7 +112,8 @@ public final class LlamaCppBackend implements LlmBackend, AutoCloseable {
         this.criterionChars = builder.criterionChars;
         this.analysisChars = builder.analysisChars;
         this.asciiText = tokensPerCharacter(model) > 1;
-        this.queue = new AsyncQueue("grm4j-llama-" + modelName);
+        this.slots = builder.slots;
+        this.queue = new AsyncQueue("grm4j-llama-" + modelName, builder.slots);
     }
 
     /**
@@ -123,8 +137,8 @@ public final class LlamaCppBackend implements LlmBackend, AutoCloseable {
 
     /**
      * Renders the messages with the model's chat template and queues their completion (under the GRM
-     * grammar, for a call with an output spec) on this backend's one daemon thread; calls run one at a
-     * time. The future fails with a {@link BackendException}, never retriable, if the backend is closed
+     * grammar, for a call with an output spec) for one of the engine's slots; up to {@code slots} calls
+     * decode together, the others wait in arrival order. The future fails with a {@link BackendException}, never retriable, if the backend is closed
      * before the call ran, the prompt does not fit the context, or the engine fails.
      */
     @Override
@@ -159,12 +173,12 @@ public final class LlamaCppBackend implements LlmBackend, AutoCloseable {
      */
     public String render(List<Message> messages) {
         Objects.requireNonNull(messages, "messages");
-        lock.lock();
+        lock.readLock().lock();
         try {
             requireOpen();
             return applyTemplate(messages);
         } finally {
-            lock.unlock();
+            lock.readLock().unlock();
         }
     }
 
@@ -179,21 +193,36 @@ public final class LlamaCppBackend implements LlmBackend, AutoCloseable {
         }
         closed = true;
         queue.close(this::closedException);
-        lock.lock();
+        lock.writeLock().lock();
         try {
             model.close();
         } finally {
-            lock.unlock();
+            lock.writeLock().unlock();
         }
     }
 
     @Override
     public String toString() {
-        return "LlamaCppBackend[" + modelName + ", context " + contextSize + "]";
+        return "LlamaCppBackend[" + modelName + ", " + slots + " slots of " + contextSize + " tokens]";
+    }
+
+    /** The calls decoded together. */
+    public int slots() {
+        return slots;
+    }
+
+    /** The most calls that have run at once so far: at most {@link #slots()}. */
+    int peakRunning() {
+        return queue.peakRunning();
+    }
+
+    /** Calls that ran (reached the engine) so far. */
+    int callsRun() {
+        return queue.callsRun();
     }
 
     private Completion run(CompletionRequest request, BooleanSupplier cancelled) {
-        lock.lock();
+        lock.readLock().lock();
         try {
             requireOpen();
             return generate(request, cancelled);
@@ -203,7 +232,7 @@ public final class LlamaCppBackend implements LlmBackend, AutoCloseable {
             throw new BackendException("llama.cpp failed: " + e.getMessage(), e, false, OptionalInt.empty(),
                     Optional.empty());
         } finally {
-            lock.unlock();
+            lock.readLock().unlock();
         }
     }
 
@@ -338,6 +367,7 @@ public final class LlamaCppBackend implements LlmBackend, AutoCloseable {
         private final Path modelFile;
         private String modelName;
         private int contextSize = DEFAULT_CONTEXT_SIZE;
+        private int slots = DEFAULT_SLOTS;
         private int threads;
         private boolean constrain = true;
         private int maxCriteria = DEFAULT_MAX_CRITERIA;
@@ -361,12 +391,24 @@ public final class LlamaCppBackend implements LlmBackend, AutoCloseable {
             return this;
         }
 
-        /** Prompt plus output, in tokens; {@value #DEFAULT_CONTEXT_SIZE} by default. */
+        /** Prompt plus output of one call, in tokens: each slot's context; {@value #DEFAULT_CONTEXT_SIZE} by default. */
         public Builder contextSize(int contextSize) {
             if (contextSize < 256) {
                 throw new IllegalArgumentException("contextSize must be >= 256, was " + contextSize);
             }
             this.contextSize = contextSize;
+            return this;
+        }
+
+        /**
+         * Calls decoded together, 1..{@value #MAX_SLOTS}; {@value #DEFAULT_SLOTS} by default. Each costs a
+         * context of KV cache (see the class comment); 1 runs calls one after another.
+         */
+        public Builder slots(int slots) {
+            if (slots < 1 || slots > MAX_SLOTS) {
+                throw new IllegalArgumentException("slots must be in 1.." + MAX_SLOTS + ", was " + slots);
+            }
+            this.slots = slots;
             return this;
         }
 
@@ -424,8 +466,9 @@ public final class LlamaCppBackend implements LlmBackend, AutoCloseable {
             }
             ModelParameters parameters = new ModelParameters()
                     .setModel(modelFile.toAbsolutePath().toString())
-                    .setCtxSize(contextSize)
-                    .setParallel(1)
+                    // llama.cpp splits its context evenly between the slots.
+                    .setCtxSize(contextSize * slots)
+                    .setParallel(slots)
                     .disableContextShift()
                     .disableLog();
             if (threads > 0) {
@@ -446,18 +489,25 @@ public final class LlamaCppBackend implements LlmBackend, AutoCloseable {
     }
 
     /**
-     * The one daemon thread behind {@link #completeAsync}, with a queue that {@link #close} can fail:
-     * an executor's shutdownNow would drop the queued futures without completing them.
+     * The daemon threads behind {@link #completeAsync}, one per slot (each waits on its call's tokens),
+     * started as calls arrive, with a queue that {@link #close} can fail: an executor's shutdownNow
+     * would drop the queued futures without completing them.
      */
     private static final class AsyncQueue {
 
         private final ArrayDeque<Task> tasks = new ArrayDeque<>();
         private final String threadName;
-        private Thread worker;
+        private final int maxWorkers;
+        private int workers;
+        private int idle;
+        private int running;
+        private int peakRunning;
+        private int callsRun;
         private boolean closed;
 
-        AsyncQueue(String threadName) {
+        AsyncQueue(String threadName, int maxWorkers) {
             this.threadName = threadName;
+            this.maxWorkers = maxWorkers;
         }
 
         /** False when closed. */
@@ -466,9 +516,10 @@ public final class LlamaCppBackend implements LlmBackend, AutoCloseable {
                 return false;
             }
             tasks.addLast(new Task(future, body));
-            if (worker == null) {
-                worker = new Thread(this::work, threadName);
+            if (idle < tasks.size() && workers < maxWorkers) {
+                Thread worker = new Thread(this::work, threadName + "-" + workers);
                 worker.setDaemon(true);
+                workers++;
                 worker.start();
             }
             notifyAll();
@@ -489,20 +540,45 @@ public final class LlamaCppBackend implements LlmBackend, AutoCloseable {
                 Task task;
                 synchronized (this) {
                     while (tasks.isEmpty() && !closed) {
+                        idle++;
                         try {
                             wait();
                         } catch (InterruptedException e) {
                             Thread.currentThread().interrupt();
                             return;
+                        } finally {
+                            idle--;
                         }
                     }
                     if (tasks.isEmpty()) {
                         return;
                     }
                     task = tasks.removeFirst();
+                    if (!task.future.isDone()) {
+                        running++;
+                        callsRun++;
+                        peakRunning = Math.max(peakRunning, running);
+                    }
                 }
-                task.body.run();
+                if (task.future.isDone()) {
+                    continue; // cancelled while it waited
+                }
+                try {
+                    task.body.run();
+                } finally {
+                    synchronized (this) {
+                        running--;
+                    }
+                }
             }
+        }
+
+        synchronized int peakRunning() {
+            return peakRunning;
+        }
+
+        synchronized int callsRun() {
+            return callsRun;
         }
 
         private record Task(CompletableFuture<?> future, Runnable body) {

@@ -18,7 +18,7 @@ public final class LlamaOptions {
 
     /** The options below, for commands that reject them with other backends. */
     public static final List<String> NAMES =
-            List.of("--model-url", "--model-sha256", "--model-dir", "--ctx-size", "--threads");
+            List.of("--model-url", "--model-sha256", "--model-dir", "--ctx-size", "--threads", "--slots");
 
     /** What to do when there is no model: printed whenever the default model cannot be had. */
     public static final String WAYS_FORWARD = "Ways forward: --model FILE.gguf (a model you have), "
@@ -39,8 +39,14 @@ public final class LlamaOptions {
     Path modelDir;
 
     @Option(names = "--ctx-size", paramLabel = "TOKENS", defaultValue = "" + LlamaCppBackend.DEFAULT_CONTEXT_SIZE,
-            description = "llama: the context, prompt plus answer, in tokens (default: ${DEFAULT-VALUE}).")
+            description = "llama: the context of one call, prompt plus answer, in tokens; each slot has one "
+                    + "(default: ${DEFAULT-VALUE}).")
     int contextSize;
+
+    @Option(names = "--slots", paramLabel = "N", defaultValue = "" + LlamaCppBackend.DEFAULT_SLOTS,
+            description = "llama: calls decoded together on the one model, each with its own context of --ctx-size "
+                    + "tokens (default: ${DEFAULT-VALUE}; 1 runs them one after another).")
+    int slots;
 
     @Option(names = "--threads", paramLabel = "N",
             description = "llama: CPU threads for generation (default: all cores).")
@@ -74,6 +80,9 @@ public final class LlamaOptions {
     public String problem() {
         if (contextSize < 256) {
             return "--ctx-size must be >= 256, was " + contextSize;
+        }
+        if (slots < 1 || slots > LlamaCppBackend.MAX_SLOTS) {
+            return "--slots must be in 1.." + LlamaCppBackend.MAX_SLOTS + ", was " + slots;
         }
         if (threads != null && threads < 1) {
             return "--threads must be >= 1, was " + threads;
@@ -118,7 +127,7 @@ public final class LlamaOptions {
                 throw new ModelStoreException(e.getMessage() + ". " + WAYS_FORWARD, e, e.isUnreachable());
             }
         }
-        LlamaCppBackend.Builder builder = LlamaCppBackend.builder(file).contextSize(contextSize);
+        LlamaCppBackend.Builder builder = LlamaCppBackend.builder(file).contextSize(contextSize).slots(slots);
         if (threads != null) {
             builder.threads(threads);
         }

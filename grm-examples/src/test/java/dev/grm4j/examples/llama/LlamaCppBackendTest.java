@@ -164,7 +164,7 @@ class LlamaCppBackendTest {
     }
 
     @Test
-    void async_calls_queue_on_one_thread_and_concurrent_sync_calls_take_turns() throws Exception {
+    void concurrent_calls_decode_together_in_the_slots_and_each_parses() throws Exception {
         SamplingOptions sampling = SamplingOptions.sampled(0.7).withMaxOutputTokens(BUDGET);
         List<CompletableFuture<Completion>> async = IntStream.range(0, 3)
                 .mapToObj(i -> backend.completeAsync(grmRequest(2, ScoreRange.DEFAULT, sampling.withSeed(100 + i))))
@@ -185,14 +185,29 @@ class LlamaCppBackendTest {
         for (CompletableFuture<Completion> future : async) {
             assertThat(parses(future.join().text(), 2)).isTrue();
         }
-        // Serialized calls are deterministic per seed, whatever else ran in between.
-        assertThat(backend.complete(grmRequest(2, ScoreRange.DEFAULT, sampling.withSeed(100))).text())
-                .isEqualTo(async.get(0).join().text());
+        assertThat(backend.slots()).isEqualTo(LlamaCppBackend.DEFAULT_SLOTS);
+        // Six calls at once on four slots: four ran together, the others waited for a free slot.
+        assertThat(backend.peakRunning()).isEqualTo(LlamaCppBackend.DEFAULT_SLOTS);
+    }
+
+    @Test
+    void on_one_slot_calls_take_turns_and_a_seed_gives_the_same_answer_whatever_ran_between() throws IOException {
+        try (LlamaCppBackend serial = LlamaCppBackend.builder(modelFile).slots(1).build()) {
+            SamplingOptions sampling = SamplingOptions.sampled(0.7).withMaxOutputTokens(BUDGET);
+            List<CompletableFuture<Completion>> async = IntStream.range(0, 3)
+                    .mapToObj(i -> serial.completeAsync(grmRequest(2, ScoreRange.DEFAULT, sampling.withSeed(100 + i))))
+                    .toList();
+            async.forEach(CompletableFuture::join);
+
+            assertThat(serial.peakRunning()).isEqualTo(1);
+            assertThat(serial.complete(grmRequest(2, ScoreRange.DEFAULT, sampling.withSeed(100))).text())
+                    .isEqualTo(async.get(0).join().text());
+        }
     }
 
     @Test
     void closing_fails_queued_calls_and_later_ones() throws IOException {
-        LlamaCppBackend closing = LlamaCppBackend.builder(modelFile).build();
+        LlamaCppBackend closing = LlamaCppBackend.builder(modelFile).slots(1).build();
         SamplingOptions sampling = SamplingOptions.sampled(0.7).withMaxOutputTokens(BUDGET);
         List<CompletableFuture<Completion>> queued = IntStream.range(0, 4)
                 .mapToObj(i -> closing.completeAsync(grmRequest(2, ScoreRange.DEFAULT, sampling.withSeed(i))))
@@ -219,15 +234,18 @@ class LlamaCppBackendTest {
     }
 
     @Test
-    void a_cancelled_queued_call_never_runs() {
-        SamplingOptions sampling = SamplingOptions.sampled(0.7).withMaxOutputTokens(BUDGET);
-        CompletableFuture<Completion> running = backend.completeAsync(grmRequest(2, ScoreRange.DEFAULT, sampling.withSeed(1)));
-        CompletableFuture<Completion> queued = backend.completeAsync(grmRequest(2, ScoreRange.DEFAULT, sampling.withSeed(2)));
+    void a_cancelled_queued_call_never_runs() throws IOException {
+        try (LlamaCppBackend serial = LlamaCppBackend.builder(modelFile).slots(1).build()) {
+            SamplingOptions sampling = SamplingOptions.sampled(0.7).withMaxOutputTokens(BUDGET);
+            CompletableFuture<Completion> running = serial.completeAsync(grmRequest(2, ScoreRange.DEFAULT, sampling.withSeed(1)));
+            CompletableFuture<Completion> queued = serial.completeAsync(grmRequest(2, ScoreRange.DEFAULT, sampling.withSeed(2)));
 
-        queued.cancel(false);
+            queued.cancel(false);
 
-        assertThat(running.join().finishReason()).isEqualTo(FinishReason.STOP);
-        assertThat(queued).isCancelled();
+            assertThat(running.join().finishReason()).isEqualTo(FinishReason.STOP);
+            assertThat(queued).isCancelled();
+            assertThat(serial.callsRun()).isEqualTo(1);
+        }
     }
 
     @Test
