@@ -55,7 +55,12 @@ import java.util.concurrent.Callable;
                         + "the nonce in the system message), against the simulated judge behind a server that "
                         + "accounts like vLLM: prompt tokens billed per request, prefill not found in a prefix cache "
                         + "of 16-token blocks, decode. The last line: {\"k\": ..., \"items\": ..., \"grm4j\": {...}, "
-                        + "\"naive\": {...}, \"ratio\": {...}}."},
+                        + "\"naive\": {...}, \"ratio\": {...}}.",
+                "With --llama: the embedded llama.cpp engine on a random-weight llama model of about 100M parameters "
+                        + "(written once into the model store): one sample, Voting@K in K parallel slots, and Voting@K "
+                        + "serialized, each the median of 3 runs. The last line: {\"k\": ..., \"params\": ..., "
+                        + "\"single_ms\": ..., \"parallel_ratio\": ..., \"serialized_ratio\": ..., \"tokens_per_s\": ...} "
+                        + "(ratios: the vote's wall time over one sample's)."},
         usageHelpAutoWidth = true)
 public final class BenchCommand implements Callable<Integer> {
 
@@ -73,6 +78,19 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--cost", description = "Measure what votes cost the server instead (see above); needs --in.")
     private boolean cost;
+
+    @Option(names = "--llama", description = "Time the embedded llama.cpp engine instead (see above): one sample, "
+            + "Voting@K in parallel slots and Voting@K serialized, on a random-weight model of 100M parameters "
+            + "written once into the model store. --k defaults to 8.")
+    private boolean llama;
+
+    @Option(names = "--tokens", paramLabel = "T", defaultValue = "64",
+            description = "--llama: tokens each sample decodes (default: ${DEFAULT-VALUE}).")
+    private int tokens;
+
+    @Option(names = "--model-dir", paramLabel = "DIR",
+            description = "--llama: the model store (default: ~/.cache/grm4j/models).")
+    private Path modelDir;
 
     @Option(names = "--in", paramLabel = "FILE.jsonl",
             description = "--cost: the items to vote, each with its best response (\"best\").")
@@ -132,6 +150,14 @@ public final class BenchCommand implements Callable<Integer> {
             return cost(command);
         }
         PrintWriter out = command.getOut();
+        if (llama) {
+            int votes = command.getParseResult().hasMatchedOption("--k") ? k : 8;
+            ObjectNode figures = new BenchLlama(votes, tokens, seed,
+                    modelDir != null ? modelDir : dev.grm4j.examples.llama.ModelStore.defaultDirectory()).run(out);
+            out.println(write(figures));
+            out.flush();
+            return ExitCode.OK;
+        }
         ObjectNode json = JSON.createObjectNode();
         json.put("k", k);
         int failed;
@@ -250,6 +276,20 @@ public final class BenchCommand implements Callable<Integer> {
         List<String> costOnly = List.of("--in", "--limit", "--sim-profile", "--cache-blocks");
         List<String> latencyOnly = List.of("--latency-ms", "--capacity", "--batch-requests", "--batch-k", "--repeats",
                 "--warmup-samples", "--cpu-by-thread");
+        List<String> llamaOnly = List.of("--tokens", "--model-dir");
+        require(command, !(llama && cost), "--llama and --cost are two benchmarks: choose one");
+        if (llama) {
+            for (String option : concat(costOnly, latencyOnly)) {
+                require(command, !parsed.hasMatchedOption(option), option + " does not apply with --llama");
+            }
+            require(command, tokens >= 1 && tokens <= 4096, "--tokens must be in 1..4096, was " + tokens);
+            require(command, k >= 1 && k <= dev.grm4j.examples.llama.LlamaCppBackend.MAX_SLOTS,
+                    "--k must be in 1.." + dev.grm4j.examples.llama.LlamaCppBackend.MAX_SLOTS + " with --llama (one slot a sample), was " + k);
+            return;
+        }
+        for (String option : llamaOnly) {
+            require(command, !parsed.hasMatchedOption(option), option + " applies only with --llama");
+        }
         for (String option : cost ? latencyOnly : costOnly) {
             require(command, !parsed.hasMatchedOption(option), option + (cost ? " does not apply with --cost"
                     : " applies only with --cost"));
@@ -272,6 +312,12 @@ public final class BenchCommand implements Callable<Integer> {
         if (!ok) {
             throw new ParameterException(command, message);
         }
+    }
+
+    private static List<String> concat(List<String> first, List<String> second) {
+        List<String> both = new ArrayList<>(first);
+        both.addAll(second);
+        return both;
     }
 
     static double round(double value, int decimals) {

@@ -41,4 +41,13 @@ class BenchCommandTest {
         assertThat(grm("bench", "--latency-ms", "0").exitCode()).isEqualTo(2);
         assertThat(grm("bench", "--batch-requests", "0").exitCode()).isEqualTo(2);
     }
+
+    @Test
+    void the_llama_bench_takes_only_its_own_options() {
+        assertThat(grm("bench", "--llama", "--cost").err()).contains("--llama and --cost are two benchmarks");
+        assertThat(grm("bench", "--llama", "--capacity", "4").err()).contains("--capacity does not apply with --llama");
+        assertThat(grm("bench", "--tokens", "8").err()).contains("--tokens applies only with --llama");
+        assertThat(grm("bench", "--llama", "--tokens", "0").err()).contains("--tokens must be in 1..4096, was 0");
+        assertThat(grm("bench", "--llama", "--k", "65").err()).contains("--k must be in 1..64 with --llama");
+    }
 }

@@ -44,7 +44,7 @@ class LlamaCliTest {
 
     @BeforeAll
     static void files() throws IOException {
-        model = TinyGguf.write(shared.resolve("tiny.gguf"), 42);
+        model = RandomGguf.write(shared.resolve("tiny.gguf"), 42);
         items = Files.writeString(shared.resolve("items.jsonl"),
                 "{\"id\": \"a\", \"prompt\": \"What is 2 + 2?\", \"responses\": [\"4\", \"5\"], \"best\": 0}\n"
                         + "{\"id\": \"b\", \"prompt\": \"Name a prime.\", \"responses\": [\"7\"]}\n",

@@ -55,7 +55,7 @@ class LlamaCppBackendTest {
 
     @BeforeAll
     static void load() throws IOException {
-        modelFile = TinyGguf.write(dir.resolve("tiny-random.gguf"), 42);
+        modelFile = RandomGguf.write(dir.resolve("tiny-random.gguf"), 42);
         backend = LlamaCppBackend.builder(modelFile).build();
     }
 

@@ -30,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** The download path, against a loopback server serving a generated tiny GGUF model. */
 class ModelStoreTest {
 
-    private static final byte[] MODEL = TinyGguf.bytes(7);
+    private static final byte[] MODEL = RandomGguf.bytes(7);
 
     @TempDir
     Path dir;
