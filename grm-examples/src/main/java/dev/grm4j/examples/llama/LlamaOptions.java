@@ -66,7 +66,7 @@ public final class LlamaOptions {
 
     /** The source {@code --model-url} and {@code --model-sha256} describe; the default model without them. */
     public ModelSource source() {
-        ModelSource source = modelUrl == null ? ModelSource.DEFAULT : ModelSource.of(modelUrl);
+        ModelSource source = modelUrl == null ? ModelCatalog.defaultModel().firstPart() : ModelSource.of(modelUrl);
         return modelSha256 == null ? source : source.withSha256(modelSha256);
     }
 

@@ -39,6 +39,7 @@ final class TinyGguf {
     private static final int ALIGNMENT = 32;
 
     // GGUF metadata value types and ggml tensor types.
+    private static final int UINT16 = 2;
     private static final int UINT32 = 4;
     private static final int INT32 = 5;
     private static final int FLOAT32 = 6;
@@ -58,6 +59,31 @@ final class TinyGguf {
 
     /** The model file's bytes; the same seed gives the same bytes. */
     static byte[] bytes(long seed) {
+        Out kv = new Out();
+        int kvCount = metadata(kv);
+        return encode(kvCount, kv.toByteArray(), tensors(seed));
+    }
+
+    /**
+     * Writes the model of {@code seed} as a llama.cpp split of two files in {@code directory},
+     * {@code PREFIX-00001-of-00002.gguf} (all metadata, the first half of the tensors) and
+     * {@code PREFIX-00002-of-00002.gguf} (the rest), as {@code llama-gguf-split} does; returns both, in order.
+     */
+    static List<Path> writeSplit(Path directory, String prefix, long seed) throws IOException {
+        List<Tensor> tensors = tensors(seed);
+        int half = tensors.size() / 2;
+        Out first = new Out();
+        int firstCount = metadata(first) + first.splitKeys(0, 2, tensors.size());
+        Out second = new Out();
+        int secondCount = second.splitKeys(1, 2, tensors.size());
+        Path one = Files.write(directory.resolve(prefix + "-00001-of-00002.gguf"),
+                encode(firstCount, first.toByteArray(), tensors.subList(0, half)));
+        Path two = Files.write(directory.resolve(prefix + "-00002-of-00002.gguf"),
+                encode(secondCount, second.toByteArray(), tensors.subList(half, tensors.size())));
+        return List.of(one, two);
+    }
+
+    private static List<Tensor> tensors(long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         List<Tensor> tensors = new ArrayList<>();
         tensors.add(Tensor.random("token_embd.weight", random, 1.0, EMBEDDING, VOCAB));
@@ -75,13 +101,12 @@ final class TinyGguf {
             tensors.add(Tensor.random(block + "ffn_up.weight", random, 0.1, EMBEDDING, FEED_FORWARD));
             tensors.add(Tensor.random(block + "ffn_down.weight", random, 0.1, FEED_FORWARD, EMBEDDING));
         }
+        return tensors;
+    }
 
-        Out out = new Out();
-        out.raw("GGUF".getBytes(StandardCharsets.US_ASCII));
-        out.u32(3);
-        out.u64(tensors.size());
+    /** Writes the model's metadata (architecture, sizes, vocabulary, chat template) to {@code kv}; returns the count. */
+    private static int metadata(Out kv) {
         int kvCount = 0;
-        Out kv = new Out();
         kvCount += kv.kvString("general.architecture", "llama");
         kvCount += kv.kvString("general.name", "grm4j-tiny-random");
         kvCount += kv.kvU32("general.alignment", ALIGNMENT);
@@ -119,8 +144,17 @@ final class TinyGguf {
         kvCount += kv.kvBool("tokenizer.ggml.add_bos_token", true);
         kvCount += kv.kvBool("tokenizer.ggml.add_eos_token", false);
         kvCount += kv.kvString("tokenizer.chat_template", CHATML_TEMPLATE);
+        return kvCount;
+    }
+
+    /** A GGUF file: header, {@code kvCount} metadata pairs, the tensor infos, then the aligned tensor data. */
+    private static byte[] encode(int kvCount, byte[] kv, List<Tensor> tensors) {
+        Out out = new Out();
+        out.raw("GGUF".getBytes(StandardCharsets.US_ASCII));
+        out.u32(3);
+        out.u64(tensors.size());
         out.u64(kvCount);
-        out.raw(kv.toByteArray());
+        out.raw(kv);
 
         long offset = 0;
         for (Tensor tensor : tensors) {
@@ -210,6 +244,24 @@ final class TinyGguf {
             u32(STRING);
             string(value);
             return 1;
+        }
+
+        /** What llama.cpp reads to find and check the parts of a split: {@code split.no}, {@code .count}, {@code .tensors.count}. */
+        int splitKeys(int number, int count, int tensors) {
+            string("split.no");
+            u32(UINT16);
+            u16(number);
+            string("split.count");
+            u32(UINT16);
+            u16(count);
+            string("split.tensors.count");
+            u32(INT32);
+            u32(tensors);
+            return 3;
+        }
+
+        void u16(int value) {
+            raw(ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN).putShort((short) value).array());
         }
 
         int kvU32(String key, int value) {
