@@ -20,12 +20,14 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>{@code qwen2.5-1.5b}: the address, size and SHA-256 given in issue 14 from the Hugging Face listing of
  *       {@code Qwen/Qwen2.5-1.5B-Instruct-GGUF}; the same Git LFS object (oid and size) appears in the public
- *       commit 24bf521 of {@code flyingfishinwater/good_and_small_models}, a re-upload of the file.</li>
+ *       commit 24bf521 of {@code flyingfishinwater/good_and_small_models}, a re-upload of the file, and several
+ *       public projects pin this revision, size and hash.</li>
  *   <li>{@code qwen2.5-7b}: <em>not</em> read off the Hugging Face file pages, which are out of reach here.
- *       Five independent public projects pin {@code Qwen/Qwen2.5-7B-Instruct-GGUF} at this revision with
- *       these two sizes and hashes, two of them saying they checked them against the Hugging Face API's
- *       {@code lfs.oid} and {@code size}. The download checks all three, so a wrong pin fails loudly; it
- *       cannot load other bytes.</li>
+ *       Six public repositories pin {@code Qwen/Qwen2.5-7B-Instruct-GGUF} at this revision with these two
+ *       hashes, two of them with these exact sizes too; five more list the same sizes and hashes, one saying it
+ *       compared them with the Hugging Face API's {@code lfs.oid} (another fetches them at 293ca9a, the commit
+ *       that last wrote the weights). The download checks all three, so a wrong pin fails loudly; it cannot
+ *       load other bytes.</li>
  * </ul>
  *
  * <p>Immutable and thread-safe.
