@@ -3,6 +3,7 @@ package dev.grm4j.examples.cli;
 import dev.grm4j.examples.bench.BenchCommand;
 import dev.grm4j.examples.bench.SimServerCommand;
 import dev.grm4j.examples.eval.EvalCommand;
+import dev.grm4j.examples.llama.ModelsCommand;
 import dev.grm4j.examples.options.Environment;
 import dev.grm4j.examples.options.ExitCode;
 import dev.grm4j.examples.options.HelpOption;
@@ -32,7 +33,7 @@ import java.util.function.Function;
  */
 @Command(name = "grm",
         description = "Generative reward modeling (DeepSeek-GRM): principles, a critique and one score per response.",
-        subcommands = {ScoreCommand.class, EvalCommand.class, BenchCommand.class, SimServerCommand.class, ServeCommand.class, RftCommand.class, TrainMetaRmCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {ScoreCommand.class, EvalCommand.class, BenchCommand.class, SimServerCommand.class, ServeCommand.class, RftCommand.class, TrainMetaRmCommand.class, ModelsCommand.class, CommandLine.HelpCommand.class},
         usageHelpAutoWidth = true)
 public final class GrmCli implements Runnable, Environment {
 

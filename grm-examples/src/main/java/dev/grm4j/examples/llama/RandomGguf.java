@@ -76,6 +76,7 @@ public final class RandomGguf {
     private static final int ALIGNMENT = 32;
 
     // GGUF metadata value types and ggml tensor types.
+    private static final int UINT16 = 2;
     private static final int UINT32 = 4;
     private static final int INT32 = 5;
     private static final int FLOAT32 = 6;
@@ -139,15 +140,29 @@ public final class RandomGguf {
         return tensors;
     }
 
+    /** One file of a split model: its number from 0, the number of files, the tensors in all of them. */
+    private record Split(int number, int count, int tensors) {
+    }
+
     private static byte[] header(Shape shape, List<Tensor> tensors) {
+        return header(shape, tensors, null);
+    }
+
+    /**
+     * The header of a file holding {@code tensors}: the metadata (all of it, or for the second and later
+     * files of a split only the split's keys), the tensor infos, padded to the alignment.
+     */
+    private static byte[] header(Shape shape, List<Tensor> tensors, Split split) {
         int embedding = shape.embedding();
         int feedForward = shape.feedForward();
-        Out out = new Out();
-        out.raw("GGUF".getBytes(StandardCharsets.US_ASCII));
-        out.u32(3);
-        out.u64(tensors.size());
         int kvCount = 0;
         Out kv = new Out();
+        if (split != null) {
+            kvCount += kv.splitKeys(split.number(), split.count(), split.tensors());
+            if (split.number() > 0) {
+                return encodeHeader(kvCount, kv, tensors);
+            }
+        }
         kvCount += kv.kvString("general.architecture", "llama");
         kvCount += kv.kvString("general.name", shape.name());
         kvCount += kv.kvU32("general.alignment", ALIGNMENT);
@@ -185,6 +200,14 @@ public final class RandomGguf {
         kvCount += kv.kvBool("tokenizer.ggml.add_bos_token", true);
         kvCount += kv.kvBool("tokenizer.ggml.add_eos_token", false);
         kvCount += kv.kvString("tokenizer.chat_template", CHATML_TEMPLATE);
+        return encodeHeader(kvCount, kv, tensors);
+    }
+
+    private static byte[] encodeHeader(int kvCount, Out kv, List<Tensor> tensors) {
+        Out out = new Out();
+        out.raw("GGUF".getBytes(StandardCharsets.US_ASCII));
+        out.u32(3);
+        out.u64(tensors.size());
         out.u64(kvCount);
         out.raw(kv.toByteArray());
 
@@ -205,10 +228,37 @@ public final class RandomGguf {
 
     private static void writeTo(OutputStream sink, Shape shape, long seed) throws IOException {
         List<Tensor> tensors = tensors(shape);
-        byte[] header = header(shape, tensors);
-        sink.write(header);
-        long written = 0;
+        sink.write(header(shape, tensors));
+        writeData(sink, tensors, new SplittableRandom(seed));
+    }
+
+    /**
+     * Writes the tiny model of {@code seed} as a llama.cpp split of two files in {@code directory},
+     * {@code PREFIX-00001-of-00002.gguf} (all metadata, the first half of the tensors) and
+     * {@code PREFIX-00002-of-00002.gguf} (the rest), as {@code llama-gguf-split} does; returns both, in
+     * order. Loaded from its first file, it is the model {@link #write(Path, long)} writes.
+     */
+    public static List<Path> writeSplit(Path directory, String prefix, long seed) throws IOException {
+        List<Tensor> tensors = tensors(Shape.TINY);
+        int half = tensors.size() / 2;
         SplittableRandom random = new SplittableRandom(seed);
+        List<Path> files = new ArrayList<>();
+        List<List<Tensor>> parts = List.of(tensors.subList(0, half), tensors.subList(half, tensors.size()));
+        for (int part = 0; part < parts.size(); part++) {
+            Path file = directory.resolve(String.format(java.util.Locale.ROOT, "%s-%05d-of-%05d.gguf", prefix, part + 1,
+                    parts.size()));
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file))) {
+                out.write(header(Shape.TINY, parts.get(part), new Split(part, parts.size(), tensors.size())));
+                writeData(out, parts.get(part), random);
+            }
+            files.add(file);
+        }
+        return files;
+    }
+
+    /** The tensors' values, in order, each padded to the alignment. */
+    private static void writeData(OutputStream sink, List<Tensor> tensors, SplittableRandom random) throws IOException {
+        long written = 0;
         ByteBuffer buffer = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
         for (Tensor tensor : tensors) {
             long columns = tensor.dims[0];
@@ -306,6 +356,24 @@ public final class RandomGguf {
             u32(STRING);
             string(value);
             return 1;
+        }
+
+        /** What llama.cpp reads to find and check the parts of a split: {@code split.no}, {@code .count}, {@code .tensors.count}. */
+        int splitKeys(int number, int count, int tensors) {
+            string("split.no");
+            u32(UINT16);
+            u16(number);
+            string("split.count");
+            u32(UINT16);
+            u16(count);
+            string("split.tensors.count");
+            u32(INT32);
+            u32(tensors);
+            return 3;
+        }
+
+        void u16(int value) {
+            raw(ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN).putShort((short) value).array());
         }
 
         int kvU32(String key, int value) {

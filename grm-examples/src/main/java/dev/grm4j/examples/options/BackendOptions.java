@@ -19,8 +19,6 @@ import picocli.CommandLine;
 
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -72,8 +70,9 @@ public final class BackendOptions {
     String baseUrl;
 
     @Option(names = "--model", paramLabel = "NAME|FILE",
-            description = "openai: the model name to request. llama: the GGUF file to run; without it the "
-                    + "default model is downloaded once into the model store (see --model-url).")
+            description = "openai: the model name to request. llama: a model of the catalogue (qwen2.5-1.5b, the "
+                    + "default, or qwen2.5-7b; see grm models), downloaded once into the model store, or a GGUF "
+                    + "file to run.")
     String model;
 
     @Mixin
@@ -181,12 +180,12 @@ public final class BackendOptions {
         if (backend == null) {
             backend = baseUrl != null ? BackendKind.OPENAI : BackendKind.LLAMA;
         }
-        check(command);
+        check(command, environment);
         SamplingOptions sampling = SamplingOptions.greedy().withMaxOutputTokens(maxTokens).withSeed(seed);
         if (backend == BackendKind.LLAMA) {
             try {
-                opened = watched(llama.open(model == null ? null : Path.of(model), command.getErr(),
-                        LlamaOptions.stderrIsTerminal()), watch);
+                opened = watched(llama.open(model, environment, command.getErr(), LlamaOptions.stderrIsTerminal()),
+                        watch);
             } catch (ModelStoreException | BackendException e) {
                 throw usage(command, e.getMessage());
             }
@@ -286,7 +285,7 @@ public final class BackendOptions {
         return opened;
     }
 
-    private void check(CommandLine command) {
+    private void check(CommandLine command, Function<String, String> environment) {
         if (maxTokens <= 0) {
             throw usage(command, "--max-tokens must be > 0, was " + maxTokens);
         }
@@ -300,12 +299,9 @@ public final class BackendOptions {
         if (backend == BackendKind.LLAMA) {
             rejectMatched(command, SIMULATED_ONLY, "--backend simulated");
             rejectMatched(command, OPENAI_ONLY, "--backend openai");
-            String problem = llama.problem();
+            String problem = llama.problem(model, environment);
             if (problem != null) {
                 throw usage(command, problem);
-            }
-            if (model != null && !Files.isRegularFile(Path.of(model))) {
-                throw usage(command, "--model: with --backend llama, a GGUF file; not found: " + model);
             }
             return;
         }

@@ -3,7 +3,9 @@ package dev.grm4j.examples.llama;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import dev.grm4j.examples.cli.CliRun;
 import dev.grm4j.examples.cli.GrmCli;
+import dev.grm4j.examples.cli.Loopback;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,11 +25,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** {@code grm score} on the embedded backend: a model file, the model store, offline, and exiting. */
+/** {@code grm score} on the embedded backend: a model file, the catalogue and the model store, offline, and exiting. */
 class LlamaCliTest {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -109,16 +112,109 @@ class LlamaCliTest {
         Run llama = grm("score", "--in", items.toString(), "--backend", "llama", "--model", model.toString(),
                 "--sim-accuracy", "0.9");
         Run missing = grm("score", "--in", items.toString(), "--backend", "llama", "--model", "nope.gguf");
-        Run badHash = grm("score", "--in", items.toString(), "--model-sha256", "xyz");
+        Run badHash = grm("score", "--in", items.toString(), "--model-url", "http://127.0.0.1:1/m.gguf",
+                "--model-sha256", "xyz");
+        Run offline = grm("score", "--in", items.toString(), "--backend", "simulated", "--offline");
 
         assertThat(simulated.code).isEqualTo(2);
         assertThat(simulated.err).contains("--model-dir applies only with --backend llama");
         assertThat(llama.code).isEqualTo(2);
         assertThat(llama.err).contains("--sim-accuracy applies only with --backend simulated");
         assertThat(missing.code).isEqualTo(2);
-        assertThat(missing.err).contains("--model: with --backend llama, a GGUF file; not found: nope.gguf");
+        assertThat(missing.err).contains("--model: no such GGUF file: nope.gguf (or name a catalogue model: "
+                + "qwen2.5-1.5b, qwen2.5-7b)");
         assertThat(badHash.code).isEqualTo(2);
         assertThat(badHash.err).contains("--model-sha256: sha256 must be 64 hex digits, was 'xyz'");
+        assertThat(offline.code).isEqualTo(2);
+        assertThat(offline.err).contains("--offline applies only with --backend llama");
+    }
+
+    @Test
+    void model_is_a_catalogue_name_or_a_file_and_names_the_catalogue_when_it_is_neither() {
+        CliRun unknown = CliRun.grm("score", "--in", items.toString(), "--model", "llama-70b");
+        CliRun twice = CliRun.grm("score", "--in", items.toString(), "--model", "qwen2.5-7b", "--model-url",
+                "http://127.0.0.1:1/m.gguf");
+        CliRun hashAlone = CliRun.grm("score", "--in", items.toString(), "--model", "qwen2.5-7b", "--model-sha256",
+                "ab".repeat(32));
+        CliRun badVariable = CliRun.grm(Map.of("GRM_OFFLINE", "maybe"), "score", "--in", items.toString());
+
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.err()).contains("--model: with --backend llama, a catalogue model (qwen2.5-1.5b, qwen2.5-7b; "
+                + "see grm models) or a GGUF file; neither: llama-70b");
+        assertThat(twice.err()).contains("--model and --model-url both name the model; give one");
+        assertThat(hashAlone.err()).contains("--model-sha256 applies only with --model-url (the catalogue's models are "
+                + "pinned already)");
+        assertThat(badVariable.exitCode()).isEqualTo(2);
+        assertThat(badVariable.err()).contains("GRM_OFFLINE must be 1 (offline) or 0, was 'maybe'");
+    }
+
+    @Test
+    void offline_it_never_connects_and_fails_at_once_naming_the_file_its_address_and_the_directory() {
+        try (Loopback recorder = Loopback.silent()) {
+            String url = recorder.baseUrl() + "/judge.gguf";
+            Path store = dir.resolve("models");
+
+            long start = System.nanoTime();
+            Run run = grm("score", "--in", items.toString(), "--model-url", url, "--model-dir", store.toString(),
+                    "--offline");
+
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+            assertThat(run.code).as(run.toString()).isEqualTo(2);
+            assertThat(run.err).contains("offline: judge.gguf is not in the model store " + store
+                            + ", and nothing is downloaded offline; missing:\n  judge.gguf, from " + url)
+                    .contains("Put it in " + store + " under that name, e.g. curl -L -o " + store.resolve("judge.gguf")
+                            + " " + url)
+                    .contains("(Offline because of --offline.)")
+                    .contains("--backend simulated");
+            assertThat(run.out).isEmpty();
+            assertThat(recorder.requests).as("connections to the model's server").hasValue(0);
+        }
+    }
+
+    @Test
+    void grm_offline_names_every_part_of_a_split_catalogue_model_with_its_size_and_pinned_address() {
+        long start = System.nanoTime();
+        CliRun run = CliRun.grm(Map.of("GRM_OFFLINE", "1"), "score", "--in", items.toString(),
+                "--model", "qwen2.5-7b", "--model-dir", dir.toString());
+
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(2);
+        String base = "https://huggingface.co/Qwen/Qwen2.5-7B-Instruct-GGUF/resolve/bb5d59e06d9551d752d08b292a50eb208b07ab1f/";
+        assertThat(run.err()).contains("offline: model qwen2.5-7b is not in the model store " + dir)
+                .contains("qwen2.5-7b-instruct-q4_k_m-00001-of-00002.gguf, 3,993,201,344 bytes, SHA-256 "
+                        + "dfce12e3862a5283ccfb88221b48480e58745165de856439950d0f22590580db, from " + base
+                        + "qwen2.5-7b-instruct-q4_k_m-00001-of-00002.gguf")
+                .contains("qwen2.5-7b-instruct-q4_k_m-00002-of-00002.gguf, 689,872,288 bytes")
+                .contains("Put them in " + dir)
+                .contains("(Offline because GRM_OFFLINE is set.)");
+    }
+
+    @Test
+    void offline_without_model_it_names_the_pinned_default() {
+        CliRun run = CliRun.grm(Map.of("GRM_OFFLINE", "1"), "score", "--in", items.toString(),
+                "--model-dir", dir.toString());
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("offline: model qwen2.5-1.5b is not in the model store " + dir)
+                .contains("qwen2.5-1.5b-instruct-q4_k_m.gguf, 1,117,320,736 bytes, SHA-256 "
+                        + "6a1a2eb6d15622bf3c96857206351ba97e1af16c30d7a74ee38970e434e9407e, from https://huggingface.co/"
+                        + "Qwen/Qwen2.5-1.5B-Instruct-GGUF/resolve/91cad51170dc346986eccefdc2dd33a9da36ead9/"
+                        + "qwen2.5-1.5b-instruct-q4_k_m.gguf");
+    }
+
+    @Test
+    void offline_a_model_in_the_store_is_scored_without_a_connection() throws IOException {
+        try (Loopback recorder = Loopback.silent()) {
+            Path store = Files.createDirectories(dir.resolve("models"));
+            Files.copy(model, store.resolve("judge.gguf"));
+
+            CliRun run = CliRun.grm(Map.of("GRM_OFFLINE", "1"), "score", "--in", items.toString(), "--model-url",
+                    recorder.baseUrl() + "/judge.gguf", "--model-dir", store.toString(), "--max-tokens", BUDGET);
+
+            assertThat(run.exitCode()).as(run.toString()).isZero();
+            assertThat(run.lines()).extracting(line -> line.get("outcome").asText()).containsExactly("SCORED", "SCORED");
+            assertThat(recorder.requests).hasValue(0);
+        }
     }
 
     /**
