@@ -11,7 +11,9 @@ import java.util.Optional;
  * responses to it, and optionally a reference answer and caller-supplied principles.
  *
  * <p>Validated on construction: the conversation must end with a non-blank user turn, and there must
- * be at least one response, none null or blank. The upper bound on responses belongs to the model
+ * be at least one response, none null. A blank response is a legitimate candidate (a model that wrote
+ * nothing), not a malformed request: public preference sets hold empty answers, and the judge is shown
+ * it as explicitly empty. The upper bound on responses belongs to the model
  * ({@link PointwiseGrm.Builder#maxResponses(int)}) and is checked when the request is judged.
  *
  * @param conversation the turns so far, ending with the user's query
@@ -51,9 +53,6 @@ public record GrmRequest(List<Message> conversation, List<String> responses, Opt
             String response = responses.get(i);
             if (response == null) {
                 throw new IllegalArgumentException("responses[" + i + "] is null");
-            }
-            if (response.isBlank()) {
-                throw new IllegalArgumentException("responses[" + i + "] is blank");
             }
         }
         responses = List.copyOf(responses);

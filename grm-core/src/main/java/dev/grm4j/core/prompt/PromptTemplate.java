@@ -127,7 +127,10 @@ public final class PromptTemplate {
 
         List<String> fenced = new ArrayList<>(n);
         for (int position = 0; position < n; position++) {
-            fenced.add(Fences.fence(position + 1, nonce, request.responses().get(order.get(position))));
+            String response = request.responses().get(order.get(position));
+            // Said outside the fence, where no candidate can write: an empty fence alone reads as a glitch.
+            fenced.add(Fences.fence(position + 1, nonce, response) + (response.isBlank()
+                    ? "\n(Response " + (position + 1) + " is empty: the candidate wrote nothing. Judge it as such.)" : ""));
         }
         Map<String, String> values = Map.ofEntries(
                 Map.entry("n", Integer.toString(n)),

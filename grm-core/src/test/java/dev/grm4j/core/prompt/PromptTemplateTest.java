@@ -120,6 +120,16 @@ class PromptTemplateTest {
     }
 
     @Test
+    void an_empty_response_is_shown_as_explicitly_empty_outside_its_fence() {
+        RenderedPrompt prompt = template.render(GrmRequest.of("q", "four", " "), List.of(1, 0), ScoreRange.DEFAULT);
+        String user = prompt.messages().get(1).content();
+
+        assertThat(Fences.extract(user)).containsExactly(" ", "four");
+        assertThat(user).contains("(Response 1 is empty: the candidate wrote nothing. Judge it as such.)")
+                .doesNotContain("Response 2 is empty");
+    }
+
+    @Test
     void every_order_of_one_request_shares_the_same_prefix() {
         GrmRequest request = GrmRequest.of("q", "zero", "one", "two");
         RenderedPrompt a = template.render(request, List.of(0, 1, 2), ScoreRange.DEFAULT);

@@ -91,14 +91,19 @@ public record BenchmarkItem(int line, JsonNode id, GrmRequest request, OptionalI
         }
 
         private static String text(int line, JsonNode id, JsonNode node, String field) throws InvalidItemException {
+            String text = string(line, id, node, field);
+            if (text.isBlank()) {
+                throw new InvalidItemException(line, id, field + ": blank");
+            }
+            return text;
+        }
+
+        private static String string(int line, JsonNode id, JsonNode node, String field) throws InvalidItemException {
             if (node == null || node.isNull()) {
                 throw new InvalidItemException(line, id, field + ": missing");
             }
             if (!node.isTextual()) {
                 throw new InvalidItemException(line, id, field + ": expected a string, found " + kind(node));
-            }
-            if (node.asText().isBlank()) {
-                throw new InvalidItemException(line, id, field + ": blank");
             }
             return node.asText();
         }
@@ -119,7 +124,8 @@ public record BenchmarkItem(int line, JsonNode id, GrmRequest request, OptionalI
             }
             List<String> responses = new ArrayList<>(node.size());
             for (int i = 0; i < node.size(); i++) {
-                responses.add(text(line, id, node.get(i), "responses[" + i + "]"));
+                // A blank response is a candidate that wrote nothing: judged, as an empty one, not refused.
+                responses.add(string(line, id, node.get(i), "responses[" + i + "]"));
             }
             return responses;
         }

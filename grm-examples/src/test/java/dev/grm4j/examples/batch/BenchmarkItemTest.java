@@ -24,6 +24,13 @@ class BenchmarkItemTest {
     }
 
     @Test
+    void an_empty_response_is_a_candidate_not_an_invalid_line() throws Exception {
+        BenchmarkItem item = parse("{\"id\": \"a\", \"prompt\": \"2+2?\", \"responses\": [\"4\", \"\"], \"best\": 0}");
+
+        assertThat(item.request().responses()).containsExactly("4", "");
+    }
+
+    @Test
     void takes_best_as_optional_and_integer_ids_as_written() throws Exception {
         BenchmarkItem item = parse("{\"id\": 17, \"prompt\": \"p\", \"responses\": [\"r\"], \"best\": null}");
 
@@ -45,7 +52,6 @@ class BenchmarkItemTest {
             "{\"id\": \"a\", \"prompt\": \"p\"}                                | responses: missing",
             "{\"id\": \"a\", \"prompt\": \"p\", \"responses\": \"r\"}          | responses: expected an array of strings, found a string",
             "{\"id\": \"a\", \"prompt\": \"p\", \"responses\": []}             | responses: empty; at least 1 response is required",
-            "{\"id\": \"a\", \"prompt\": \"p\", \"responses\": [\"r\", \"\"]}  | responses[1]: blank",
             "{\"id\": \"a\", \"prompt\": \"p\", \"responses\": [\"r\", 2]}     | responses[1]: expected a string, found a number",
             "{\"id\": \"a\", \"prompt\": \"p\", \"responses\": [\"1\", \"2\", \"3\", \"4\"]} | responses: 4 items, more than the 3 allowed",
             "{\"id\": \"a\", \"prompt\": \"p\", \"responses\": [\"r\", \"s\"], \"best\": 2}     | best: 2 is out of range 0..1 (a 0-based index into responses)",
