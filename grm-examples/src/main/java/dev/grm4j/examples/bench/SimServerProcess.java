@@ -63,6 +63,10 @@ final class SimServerProcess implements AutoCloseable {
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(SimServerCommand.class.getName());
+        command.add("--until-stdin-closes");
+        if (!args.contains("--port")) {
+            command.addAll(List.of("--port", "0"));
+        }
         command.addAll(args);
         Path log = Files.createTempFile("grm-sim-server-", ".log");
         Process process = new ProcessBuilder(command)
