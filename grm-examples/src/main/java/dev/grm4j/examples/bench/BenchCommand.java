@@ -61,7 +61,13 @@ import java.util.concurrent.Callable;
                         + "serialized, each the median of 3 runs. The last line: {\"k\": ..., \"params\": ..., "
                         + "\"single_ms\": ..., \"parallel_ratio\": ..., \"serialized_ratio\": ..., \"tokens_per_s\": ...} "
                         + "(ratios: the vote's wall time over one sample's)."},
-        usageHelpAutoWidth = true)
+        usageHelpAutoWidth = true,
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+                "0:every figure measured, every vote answered",
+                "1:an I/O or internal error stopped the run",
+                "2:usage error",
+                "3:some votes failed, or (--cost) some lines of --in were skipped: the figures are suspect"})
 public final class BenchCommand implements Callable<Integer> {
 
     private static final ObjectMapper JSON = new ObjectMapper();

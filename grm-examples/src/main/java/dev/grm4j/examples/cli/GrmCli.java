@@ -34,8 +34,14 @@ import java.util.function.Function;
 @Command(name = "grm",
         description = "Generative reward modeling (DeepSeek-GRM): principles, a critique and one score per response.",
         subcommands = {ScoreCommand.class, EvalCommand.class, BenchCommand.class, SimServerCommand.class, ServeCommand.class, RftCommand.class, TrainMetaRmCommand.class, ModelsCommand.class, CommandLine.HelpCommand.class},
+        versionProvider = GrmCli.Version.class,
+        footer = {"", "Exit codes: 0 done; 2 usage error; 3 partial (some lines invalid or some votes failed); "
+                + "4 the judge cannot be reached. Each command's --help says what its codes mean for it."},
         usageHelpAutoWidth = true)
 public final class GrmCli implements Runnable, Environment {
+
+    @CommandLine.Option(names = {"-V", "--version"}, versionHelp = true, description = "Print the version and exit.")
+    private boolean version;
 
     private final Function<String, String> environment;
 
@@ -70,24 +76,51 @@ public final class GrmCli implements Runnable, Environment {
         if (System.getProperty("sun.net.httpserver.nodelay") == null) {
             System.setProperty("sun.net.httpserver.nodelay", "true");
         }
-        CommandLine cli = new CommandLine(new GrmCli());
+        CommandLine cli = commandLine(new GrmCli());
         // JSON lines are UTF-8 whatever the platform's default charset.
         cli.setOut(utf8(FileDescriptor.out));
         cli.setErr(utf8(FileDescriptor.err));
-        // A usage error names what is wrong; the whole usage text after it would bury that line.
-        cli.setParameterExceptionHandler((error, arguments) -> {
-            PrintWriter err = error.getCommandLine().getErr();
-            err.println("error: " + error.getMessage());
-            CommandLine failed = error.getCommandLine();
-            err.println("run '" + (failed.getParent() == null ? "grm" : "grm " + failed.getCommandName())
-                    + " --help' for the options");
-            return ExitCode.USAGE;
-        });
         int code = cli.execute(args);
         cli.getOut().flush();
         cli.getErr().flush();
         // Explicit: a native backend (llama.cpp) keeps a non-daemon thread that would stop the JVM from exiting.
         System.exit(code);
+    }
+
+    /**
+     * The command line as {@code grm} runs it: a usage error prints what is wrong, the closest names for
+     * a mistyped command or option, and where the help is, never the whole usage text, which would bury
+     * that line.
+     */
+    public static CommandLine commandLine(GrmCli grm) {
+        CommandLine cli = new CommandLine(grm);
+        cli.setParameterExceptionHandler((error, arguments) -> {
+            PrintWriter err = error.getCommandLine().getErr();
+            err.println("error: " + error.getMessage());
+            if (error instanceof CommandLine.UnmatchedArgumentException unmatched) {
+                CommandLine.UnmatchedArgumentException.printSuggestions(unmatched, err);
+            }
+            CommandLine failed = error.getCommandLine();
+            err.println("run '" + (failed.getParent() == null ? "grm" : "grm " + failed.getCommandName())
+                    + " --help' for the options");
+            return ExitCode.USAGE;
+        });
+        return cli;
+    }
+
+    /** The version written into the build ({@code version.properties}). */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() throws java.io.IOException {
+            java.util.Properties properties = new java.util.Properties();
+            try (java.io.InputStream in = GrmCli.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    properties.load(in);
+                }
+            }
+            return new String[] {"grm " + properties.getProperty("version", "(version unknown: not built by Maven)")
+                    + " (grm4j; Java " + System.getProperty("java.version") + ")"};
+        }
     }
 
     private static PrintWriter utf8(FileDescriptor descriptor) {

@@ -327,6 +327,10 @@ public final class EvalCommand implements Callable<Integer> {
             command.getErr().println("report: " + report.resolve(EvalReport.HTML));
             command.getErr().flush();
         }
+        if (tallies.get(0).items() == 0 && tallies.get(0).skipped() == 0) {
+            command.getErr().println("warning: " + in + " holds no items: nothing was evaluated, so there is no accuracy");
+            command.getErr().flush();
+        }
         boolean judgeFailed = tallies.stream().anyMatch(tally -> tally.backendFailures() > 0);
         return tallies.get(0).skipped() > 0 || judgeFailed ? ExitCode.PARTIAL : ExitCode.OK;
     }

@@ -182,6 +182,9 @@ public final class ScoreCommand implements Callable<Integer> {
             return ExitCode.UNREACHABLE;
         }
         err.println(summary.describe());
+        if (summary.lines() == 0) {
+            err.println("warning: the input held no lines: nothing was scored");
+        }
         err.flush();
         return summary.allScored() ? ExitCode.OK : ExitCode.PARTIAL;
     }

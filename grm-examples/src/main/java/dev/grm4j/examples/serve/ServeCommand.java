@@ -33,7 +33,12 @@ import java.util.concurrent.CountDownLatch;
                 + "POST /v1/score (the full vote), POST /v1/spct-reward (the SPCT rule reward), GET /health, "
                 + "GET /ready, GET /metrics (Prometheus), GET /v1/stats.",
                 "Stops gracefully on SIGTERM or Ctrl-C: requests in flight are answered first."},
-        usageHelpAutoWidth = true)
+        usageHelpAutoWidth = true,
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+                "0:stopped (SIGTERM or Ctrl-C) after answering the requests in flight",
+                "1:an internal error stopped the server",
+                "2:usage error, or the port cannot be listened on"})
 public final class ServeCommand implements Callable<Integer> {
 
     /** The longest --deadline taken: a day. */

@@ -24,7 +24,7 @@ public record CliRun(int exitCode, String out, String err) {
     public static CliRun grm(Map<String, String> environment, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new GrmCli(environment::get));
+        CommandLine cli = GrmCli.commandLine(new GrmCli(environment::get));
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
         int code = cli.execute(args);
