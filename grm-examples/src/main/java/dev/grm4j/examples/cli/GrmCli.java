@@ -94,6 +94,7 @@ public final class GrmCli implements Runnable, Environment {
      */
     public static CommandLine commandLine(GrmCli grm) {
         CommandLine cli = new CommandLine(grm);
+        wrapSynopsisAtSpaces(cli);
         cli.setParameterExceptionHandler((error, arguments) -> {
             PrintWriter err = error.getCommandLine().getErr();
             err.println("error: " + error.getMessage());
@@ -106,6 +107,41 @@ public final class GrmCli implements Runnable, Environment {
             return ExitCode.USAGE;
         });
         return cli;
+    }
+
+    /**
+     * picocli wraps the synopsis where a line break may fall in prose, after a dot or a colon too, which
+     * cuts {@code --in=FILE.jsonl} in two; this renders it whole and wraps it at spaces only.
+     */
+    private static void wrapSynopsisAtSpaces(CommandLine cli) {
+        cli.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_SYNOPSIS, help -> {
+            CommandLine.Model.UsageMessageSpec usage = help.commandSpec().usageMessage();
+            int width = usage.width();
+            String whole;
+            try {
+                usage.width(10_000);
+                whole = new CommandLine.Help(help.commandSpec(), help.colorScheme()).synopsis(0).strip();
+            } finally {
+                usage.width(width);
+            }
+            String prefix = "Usage: " + help.commandSpec().qualifiedName() + " ";
+            String indent = " ".repeat(Math.min(prefix.length(), width / 2));
+            StringBuilder text = new StringBuilder();
+            StringBuilder line = new StringBuilder();
+            for (String word : whole.split(" +")) {
+                if (line.length() > 0 && line.length() + 1 + word.length() > width) {
+                    text.append(line).append(System.lineSeparator());
+                    line.setLength(0);
+                    line.append(indent);
+                }
+                if (line.length() > 0 && !line.toString().isBlank()) {
+                    line.append(' ');
+                }
+                line.append(word);
+            }
+            return text.append(line).append(System.lineSeparator()).toString();
+        });
+        cli.getSubcommands().values().forEach(GrmCli::wrapSynopsisAtSpaces);
     }
 
     /** The version written into the build ({@code version.properties}). */

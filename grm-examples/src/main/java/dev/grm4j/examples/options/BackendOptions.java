@@ -64,9 +64,10 @@ public final class BackendOptions {
     public BackendKind backend;
 
     @Option(names = "--base-url", paramLabel = "URL[,URL...]",
-            description = "openai: the server's endpoint, e.g. http://127.0.0.1:8000/v1; several, comma-separated, "
-                    + "for servers of the same model: each call goes to the one with the fewest in flight, and one "
-                    + "that keeps failing is set aside for 30 s.")
+            // The URL opens its own line: help text wraps at a URL's dots and colons.
+            description = {"openai: the server's endpoint, for example", "http://127.0.0.1:8000/v1",
+                    "Several, comma-separated, for servers of the same model: each call goes to the one with the "
+                            + "fewest in flight, and one that keeps failing is set aside for 30 s."})
     String baseUrl;
 
     @Option(names = "--model", paramLabel = "NAME|FILE",
