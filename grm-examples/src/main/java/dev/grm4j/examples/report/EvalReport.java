@@ -159,20 +159,48 @@ public final class EvalReport {
      * @param critique   its critique, empty unless scored
      * @param scores     its scores in the request's order, empty unless scored
      * @param failure    why it failed, or null when scored
+     * @param order      the order the sample saw the responses in: {@code order.get(p)} (0-based, in the
+     *                   file's order) was shown as "Response p+1", the name its critique uses; empty if unknown
      */
-    record Sample(List<Principle> principles, String critique, List<Integer> scores, String failure) {
+    record Sample(List<Principle> principles, String critique, List<Integer> scores, String failure,
+                  List<Integer> order) {
         Sample {
             principles = List.copyOf(Objects.requireNonNull(principles, "principles"));
             Objects.requireNonNull(critique, "critique");
             scores = List.copyOf(Objects.requireNonNull(scores, "scores"));
+            order = List.copyOf(Objects.requireNonNull(order, "order"));
+        }
+
+        Sample(List<Principle> principles, String critique, List<Integer> scores, String failure) {
+            this(principles, critique, scores, failure, List.of());
         }
 
         public static Sample of(Judgement judgement) {
             if (judgement.isScored()) {
-                return new Sample(judgement.principles(), judgement.critique(), judgement.scores(), null);
+                return new Sample(judgement.principles(), judgement.critique(), judgement.scores(), null,
+                        judgement.order());
             }
             return new Sample(List.of(), "", List.of(),
-                    judgement.outcome() + judgement.failure().map(f -> ": " + f).orElse(""));
+                    judgement.outcome() + judgement.failure().map(f -> ": " + f).orElse(""), judgement.order());
+        }
+
+        /**
+         * How the critique's names map to the list: "Response 1 is #2, Response 2 is #1", or empty when
+         * the sample saw the file's order (or the order is unknown).
+         */
+        String shownAs() {
+            boolean identity = true;
+            for (int p = 0; p < order.size(); p++) {
+                identity &= order.get(p) == p;
+            }
+            if (identity) {
+                return "";
+            }
+            List<String> names = new java.util.ArrayList<>();
+            for (int p = 0; p < order.size(); p++) {
+                names.add("Response " + (p + 1) + " is #" + (order.get(p) + 1));
+            }
+            return String.join(", ", names);
         }
     }
 
@@ -219,6 +247,11 @@ public final class EvalReport {
     /** "Voting@8" or "MetaRM@8". */
     static String columnTitle(String key) {
         return (isMeta(key) ? "MetaRM@" : "Voting@") + columnK(key);
+    }
+
+    /** Whether the judge was the simulated one: its figures must never pass for a model's. */
+    static boolean simulated(Data data) {
+        return setting(data, "backend").map("simulated"::equals).orElse(false);
     }
 
     /** The union of the column keys of the main pass and every breakdown, in display order. */

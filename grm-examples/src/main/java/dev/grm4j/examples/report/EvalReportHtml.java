@@ -61,6 +61,7 @@ final class EvalReportHtml {
             ol.responses li { margin-bottom: 6px; }
             ul.principles { margin: 4px 0 6px; padding-left: 20px; font-size: 14px; }
             .muted { color: var(--muted); }
+            p.banner { background: #fef3c7; border: 1px solid #f59e0b; border-radius: 8px; padding: 10px 14px; }
             pre.json { background: #0f172a; color: #e2e8f0; border-radius: 8px; padding: 12px 14px; overflow-x: auto;
               font: 12.5px/1.5 ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; }
             dl.settings { display: grid; grid-template-columns: max-content 1fr; gap: 2px 18px; margin: 8px 0; }
@@ -82,6 +83,11 @@ final class EvalReportHtml {
         EvalReport.setting(data, "model").ifPresent(m -> html.append(" \u00b7 model ").append(esc(m)));
         EvalReport.setting(data, "backend").ifPresent(b -> html.append(" \u00b7 backend ").append(esc(b)));
         html.append("</p>\n");
+        if (EvalReport.simulated(data)) {
+            html.append("<p class=\"banner\"><strong>Simulated judge.</strong> These scores come from grm4j's "
+                    + "simulated judge, not from a language model: the figures test the voting machinery, and say "
+                    + "nothing of any model's accuracy.</p>\n");
+        }
 
         html.append("<h2>Accuracy vs k</h2>\n<div class=\"figure\">\n").append(chart(data))
                 .append("<p class=\"caption\">Share of items whose voted best is the true best; failed votes count "
@@ -120,8 +126,14 @@ final class EvalReportHtml {
             html.append("<p class=\"caption\">Vote records: with the item itself, enough to rerun a vote and "
                     + "compare, sample by sample.</p>\n");
         }
-        for (String record : data.records()) {
-            html.append("<pre class=\"json\">").append(esc(EvalReport.prettyJson(record))).append("</pre>\n");
+        if (!data.records().isEmpty()) {
+            // Long, and read only to rerun a vote: folded away until asked for.
+            html.append("<details><summary>").append(data.records().size())
+                    .append(data.records().size() == 1 ? " vote record" : " vote records").append("</summary>\n");
+            for (String record : data.records()) {
+                html.append("<pre class=\"json\">").append(esc(EvalReport.prettyJson(record))).append("</pre>\n");
+            }
+            html.append("</details>\n");
         }
         html.append("</main>\n</body>\n</html>\n");
         return html.toString();
@@ -198,7 +210,8 @@ final class EvalReportHtml {
         for (int i = 0; i < example.responses().size(); i++) {
             html.append("<li>");
             if (i < example.totals().size()) {
-                html.append("<strong>total ").append(example.totals().get(i)).append("</strong>");
+                html.append("<strong title=\"the sum of this response's scores over the valid samples\">total ")
+                        .append(example.totals().get(i)).append("</strong>");
             }
             if (i == example.truth()) {
                 html.append("<span class=\"badge truth\">true best</span>");
@@ -210,7 +223,10 @@ final class EvalReportHtml {
                     .append(esc(EvalReport.excerpt(example.responses().get(i), EvalReport.RESPONSE_CHARS)))
                     .append("</div></li>\n");
         }
-        html.append("</ol>\n");
+        html.append("</ol>\n<p class=\"caption\">#1, #2, ... number the responses in the file's order. A total is "
+                + "the sum of a response's scores over the valid samples (each on the judge's scale), so the most "
+                + "a response can total is k times the top score. Each sample saw the responses in its own "
+                + "order and its critique names them by that order: the line above it says which is which.</p>\n");
         for (int s = 0; s < example.samples().size(); s++) {
             Sample sample = example.samples().get(s);
             html.append("<div class=\"muted\">Sample ").append(s + 1);
@@ -218,7 +234,13 @@ final class EvalReportHtml {
                 html.append(": failed, ").append(esc(sample.failure())).append("</div>\n");
                 continue;
             }
-            html.append(": scores ").append(esc(join(sample.scores()))).append("</div>\n");
+            html.append(": scores ").append(esc(join(sample.scores()))).append(" <span class=\"muted\">(in the file's "
+                    + "order)</span>");
+            String shown = sample.shownAs();
+            if (!shown.isEmpty()) {
+                html.append("<br>its critique's names: ").append(esc(shown));
+            }
+            html.append("</div>\n");
             if (!sample.principles().isEmpty()) {
                 html.append("<ul class=\"principles\">\n");
                 for (Principle principle : sample.principles()) {

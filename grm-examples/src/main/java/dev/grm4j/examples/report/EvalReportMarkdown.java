@@ -27,6 +27,10 @@ final class EvalReportMarkdown {
         md.append("# ").append(inline(data.title())).append("\n\n").append(main.items()).append(" items");
         EvalReport.setting(data, "model").ifPresent(m -> md.append(" · model ").append(inline(m)));
         EvalReport.setting(data, "backend").ifPresent(b -> md.append(" · backend ").append(inline(b)));
+        if (EvalReport.simulated(data)) {
+            md.append("\n\n> **Simulated judge.** These scores come from grm4j's simulated judge, not from a language "
+                    + "model: the figures test the voting machinery, and say nothing of any model's accuracy.");
+        }
         md.append("\n\n## Accuracy vs k\n\n");
 
         List<Series> series = EvalReport.series(data);
@@ -132,7 +136,11 @@ final class EvalReportMarkdown {
                 continue;
             }
             md.append(": scores ").append(String.join(", ", sample.scores().stream().map(String::valueOf).toList()))
-                    .append("\n\n");
+                    .append(" (in the file's order)");
+            if (!sample.shownAs().isEmpty()) {
+                md.append("; its critique's names: ").append(sample.shownAs());
+            }
+            md.append("\n\n");
             for (Principle principle : sample.principles()) {
                 md.append("- ").append(inline(principle.text())).append(" (weight ")
                         .append(EvalReportHtml.weight(principle.weight())).append(")\n");

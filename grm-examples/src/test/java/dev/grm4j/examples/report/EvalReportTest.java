@@ -66,7 +66,7 @@ class EvalReportTest {
                         new Principle("Clarity", 0.3)),
                 "Response 1 computes 3 * 4 = 12 correctly and explains the step.\n"
                         + "Response 2 answers with a script tag instead of a number.",
-                List.of(9, 2), null);
+                List.of(9, 2), null, List.of(1, 0));
         Sample second = new Sample(List.of(), "", List.of(), "UNPARSEABLE: expected 2 scores, found 1");
         Example example = new Example("rb-0042", "RewardBench/math", "What is 3 * 4? Answer with a number.",
                 List.of("3 * 4 = 12, since three fours make twelve.", "Sure! " + SCRIPT),
@@ -253,13 +253,34 @@ class EvalReportTest {
     }
 
     @Test
+    void each_sample_says_which_response_its_critique_calls_response_1_and_totals_are_explained() {
+        String html = EvalReportHtml.render(sample());
+        String md = EvalReportMarkdown.render(sample());
+
+        // The first sample saw the file's second response first: its "Response 1" is #2.
+        assertThat(html).contains("its critique's names: Response 1 is #2, Response 2 is #1")
+                .contains("A total is the sum of a response's scores over the valid samples");
+        assertThat(md).contains("its critique's names: Response 1 is #2, Response 2 is #1");
+    }
+
+    @Test
+    void a_simulated_judges_report_says_so_at_the_top_and_folds_its_vote_records() {
+        String html = EvalReportHtml.render(sample());
+
+        assertThat(html).contains("<p class=\"banner\"><strong>Simulated judge.</strong>");
+        assertThat(html.indexOf("Simulated judge.")).isLessThan(html.indexOf("<h2>"));
+        assertThat(html).containsPattern("<details><summary>\\d+ vote records?</summary>");
+        assertThat(EvalReportMarkdown.render(sample())).contains("> **Simulated judge.**");
+    }
+
+    @Test
     void a_sample_is_taken_from_a_judgement() {
         Judgement scored = Judgement.scored(List.of(new Principle("Accuracy", 1.0)), "fine", List.of(7, 3),
                 "raw", List.of(1, 0), TokenUsage.ZERO, Duration.ZERO);
         Judgement failed = Judgement.unparseable("no scores", "raw", List.of(0, 1), TokenUsage.ZERO, Duration.ZERO);
 
         assertThat(Sample.of(scored)).isEqualTo(new Sample(List.of(new Principle("Accuracy", 1.0)), "fine",
-                List.of(7, 3), null));
+                List.of(7, 3), null, List.of(1, 0)));
         assertThat(Sample.of(failed).failure()).isEqualTo("UNPARSEABLE: no scores");
     }
 
