@@ -33,18 +33,18 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * with the vote's reason, each failed sample's outcome and the first sample's exception as the cause,
  * even when the test itself never looked at the result: a judge that cannot be reached never passes.
  *
- * <pre>{@code
+ * <pre>
  * class JudgeRegressionTest {
- *     @RegisterExtension
+ *     &#64;RegisterExtension
  *     static final GrmReportExtension REPORT = GrmReportExtension.create();
  *     static final VotingGrm VOTING = REPORT.recording(VotingGrm.builder(grm).k(8).seed(42).build());
  *
- *     @Test
+ *     &#64;Test
  *     void prefers_the_right_sum() {
  *         assertThat(VOTING.vote(GrmRequest.of("What is 2 + 2?", "4", "5"))).prefers(0);
  *     }
  * }
- * }</pre>
+ * </pre>
  *
  * <p>Register it on a {@code static} field: JUnit calls {@code afterAll}, which writes the report,
  * only on class-level extensions. The report is {@code <directory>/<test class name>.html}, the path
