@@ -1,0 +1,167 @@
+package dev.grm4j.voting.junit;
+
+import dev.grm4j.core.GrmRequest;
+import dev.grm4j.core.Judgement;
+import dev.grm4j.core.Principle;
+import dev.grm4j.voting.VoteResult;
+
+import java.util.List;
+import java.util.Locale;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Renders a test class's votes as one self-contained HTML page: inline CSS, no script. The look (CSS,
+ * cards, principle lists, the dark JSON block) is that of grm-examples' {@code grm eval --report}, whose
+ * renderer stays there: it draws accuracy-vs-k charts over a data set, which a test class does not have.
+ */
+final class ReportHtml {
+
+    /** One recorded vote: the request, its result and its reproducibility record as JSON. */
+    record Vote(GrmRequest request, VoteResult result, String recordJson) {
+    }
+
+    /** One test's votes, with its outcome ("passed", "failed: ..."), or null when it did not finish. */
+    record Section(String name, @Nullable String status, List<Vote> votes) {
+    }
+
+    private static final String CSS = """
+            :root { --ink:#1f2937; --muted:#6b7280; --rule:#e5e7eb; --panel:#f9fafb; --accent:#2563eb; }
+            * { box-sizing: border-box; }
+            body { margin:0; background:#fff; color:var(--ink);
+              font: 15px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", sans-serif; }
+            main { max-width: 980px; margin: 0 auto; padding: 32px 28px 64px; }
+            h1 { font-size: 26px; margin: 0 0 4px; letter-spacing: -0.01em; }
+            h2 { font-size: 19px; margin: 36px 0 10px; padding-bottom: 6px; border-bottom: 1px solid var(--rule); }
+            h3 { font-size: 15px; margin: 18px 0 6px; }
+            .sub { color: var(--muted); margin: 0 0 20px; }
+            table { border-collapse: collapse; margin: 8px 0 4px; font-size: 14px; }
+            th, td { padding: 5px 12px; border-bottom: 1px solid var(--rule); text-align: left; vertical-align: top; }
+            th { font-weight: 600; color: var(--muted); font-size: 13px; background: var(--panel); }
+            td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+            .cards { display: grid; gap: 16px; }
+            .card { border: 1px solid var(--rule); border-radius: 8px; padding: 14px 16px; }
+            .card h3 { margin-top: 0; }
+            .text { white-space: pre-wrap; word-break: break-word; background: var(--panel); border-radius: 6px;
+              padding: 8px 10px; margin: 4px 0 10px; font-size: 14px; }
+            .badge { display: inline-block; font-size: 12px; border-radius: 10px; padding: 0 8px; margin-left: 6px;
+              background: #e0e7ff; color: #3730a3; }
+            .badge.truth { background: #dcfce7; color: #166534; }
+            .badge.wrong { background: #fee2e2; color: #991b1b; }
+            ol.responses { padding-left: 22px; margin: 4px 0 10px; }
+            ol.responses li { margin-bottom: 6px; }
+            ul.principles { margin: 4px 0 6px; padding-left: 20px; font-size: 14px; }
+            .muted { color: var(--muted); }
+            pre.json { background: #0f172a; color: #e2e8f0; border-radius: 8px; padding: 12px 14px; overflow-x: auto;
+              white-space: pre-wrap; word-break: break-all;
+              font: 12.5px/1.5 ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; }
+            """;
+
+    private ReportHtml() {
+    }
+
+    static String render(String title, List<Section> sections) {
+        int votes = sections.stream().mapToInt(section -> section.votes().size()).sum();
+        StringBuilder html = new StringBuilder(16_384);
+        html.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+                .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+                .append("<title>").append(esc(title)).append("</title>\n")
+                .append("<style>\n").append(CSS).append("</style>\n</head>\n<body>\n<main>\n")
+                .append("<h1>").append(esc(title)).append("</h1>\n<p class=\"sub\">").append(sections.size())
+                .append(sections.size() == 1 ? " test" : " tests").append(" \u00b7 ").append(votes)
+                .append(votes == 1 ? " vote" : " votes").append("</p>\n");
+        for (Section section : sections) {
+            String status = section.status() == null ? "not finished" : section.status();
+            html.append("<h2>").append(esc(section.name())).append("<span class=\"badge ")
+                    .append(status.equals("passed") ? "truth" : "wrong").append("\">").append(esc(status))
+                    .append("</span></h2>\n");
+            if (section.votes().isEmpty()) {
+                html.append("<p class=\"muted\">No votes.</p>\n");
+                continue;
+            }
+            html.append("<div class=\"cards\">\n");
+            for (int i = 0; i < section.votes().size(); i++) {
+                vote(html, i + 1, section.votes().get(i));
+            }
+            html.append("</div>\n");
+        }
+        return html.append("</main>\n</body>\n</html>\n").toString();
+    }
+
+    private static void vote(StringBuilder html, int number, Vote vote) {
+        VoteResult result = vote.result();
+        GrmRequest request = vote.request();
+        html.append("<div class=\"card\">\n<h3>Vote ").append(number).append("<span class=\"badge")
+                .append(result.isVoted() ? "" : " wrong").append("\">").append(result.status()).append("</span>");
+        if (result.isVoted()) {
+            html.append("<span class=\"badge\">agreement ").append(number(result.agreement())).append("</span>");
+        }
+        html.append("</h3>\n");
+        if (!result.isVoted()) {
+            html.append("<div class=\"text\">").append(esc(result.failure().orElse(""))).append("</div>\n");
+        }
+        html.append("<div class=\"muted\">Query</div>\n<div class=\"text\">").append(esc(request.query()))
+                .append("</div>\n");
+        request.reference().ifPresent(reference -> html.append("<div class=\"muted\">Reference</div>\n")
+                .append("<div class=\"text\">").append(esc(reference)).append("</div>\n"));
+        html.append("<div class=\"muted\">Responses</div>\n<ol class=\"responses\" start=\"0\">\n");
+        for (int i = 0; i < request.responses().size(); i++) {
+            html.append("<li>");
+            if (result.isVoted()) {
+                html.append("<span class=\"muted\">mean ").append(number(result.means().get(i))).append(", total ")
+                        .append(result.totals().get(i)).append("</span>");
+                if (result.best() == i) {
+                    html.append("<span class=\"badge truth\">best").append(result.tieBroken() ? " (tie drawn)" : "")
+                            .append("</span>");
+                }
+            }
+            html.append("<div class=\"text\">").append(esc(request.responses().get(i))).append("</div></li>\n");
+        }
+        html.append("</ol>\n<table>\n<tr><th class=\"num\">sample</th><th>order</th><th>outcome</th>"
+                + "<th>scores</th><th>principles and critique</th></tr>\n");
+        List<Judgement> samples = result.samples();
+        for (int i = 0; i < samples.size(); i++) {
+            Judgement sample = samples.get(i);
+            html.append("<tr><td class=\"num\">").append(i).append("</td><td>").append(sample.order())
+                    .append("</td><td>").append(sample.outcome()).append("</td><td>")
+                    .append(sample.isScored() ? sample.scores().toString() : "").append("</td><td>");
+            if (sample.isScored()) {
+                html.append("<ul class=\"principles\">");
+                for (Principle principle : sample.principles()) {
+                    html.append("<li>").append(esc(principle.text())).append("</li>");
+                }
+                html.append("</ul><div class=\"text\">").append(esc(sample.critique().strip())).append("</div>");
+            } else {
+                html.append("<div class=\"text\">").append(esc(sample.failure().orElse(""))).append("</div>");
+            }
+            html.append("</td></tr>\n");
+        }
+        html.append("</table>\n<div class=\"muted\">Reproducibility record</div>\n<pre class=\"json\">")
+                .append(esc(vote.recordJson())).append("</pre>\n</div>\n");
+    }
+
+    static String cut(String text, int limit) {
+        String line = text.strip().replace('\n', ' ');
+        return line.length() <= limit ? line : line.substring(0, limit) + "...";
+    }
+
+    private static String number(double value) {
+        return String.format(Locale.ROOT, "%.2f", value);
+    }
+
+    /** Escapes text for HTML element content and double- or single-quoted attributes. */
+    static String esc(String text) {
+        StringBuilder out = new StringBuilder(text.length() + 16);
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '&' -> out.append("&amp;");
+                case '<' -> out.append("&lt;");
+                case '>' -> out.append("&gt;");
+                case '"' -> out.append("&quot;");
+                case '\'' -> out.append("&#39;");
+                default -> out.append(c);
+            }
+        }
+        return out.toString();
+    }
+}
