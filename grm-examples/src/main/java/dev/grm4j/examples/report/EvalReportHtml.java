@@ -48,19 +48,7 @@ final class EvalReportHtml {
             td.bar { background-repeat: no-repeat; background-size: calc(var(--w) - 12px) 3px;
               background-position: 12px calc(100% - 3px); background-image: linear-gradient(#93c5fd, #93c5fd); }
             tr.total td { font-weight: 600; }
-            .cards { display: grid; gap: 16px; }
-            .card { border: 1px solid var(--rule); border-radius: 8px; padding: 14px 16px; }
-            .card h3 { margin-top: 0; }
-            .text { white-space: pre-wrap; word-break: break-word; background: var(--panel); border-radius: 6px;
-              padding: 8px 10px; margin: 4px 0 10px; font-size: 14px; }
-            .badge { display: inline-block; font-size: 12px; border-radius: 10px; padding: 0 8px; margin-left: 6px;
-              background: #e0e7ff; color: #3730a3; }
-            .badge.truth { background: #dcfce7; color: #166534; }
-            .badge.wrong { background: #fee2e2; color: #991b1b; }
-            ol.responses { padding-left: 22px; margin: 4px 0 10px; }
-            ol.responses li { margin-bottom: 6px; }
-            ul.principles { margin: 4px 0 6px; padding-left: 20px; font-size: 14px; }
-            .muted { color: var(--muted); }
+            """ + dev.grm4j.core.internal.Html.CARD_CSS + """
             p.banner { background: #fef3c7; border: 1px solid #f59e0b; border-radius: 8px; padding: 10px 14px; }
             pre.json { background: #0f172a; color: #e2e8f0; border-radius: 8px; padding: 12px 14px; overflow-x: auto;
               font: 12.5px/1.5 ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; }
