@@ -7,15 +7,18 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.grm4j.core.GrmRequest;
+import dev.grm4j.core.Message;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
  * One line of a benchmark file, validated:
  * {@code {"id": "...", "prompt": "...", "responses": ["...", "..."], "best": 1}}, where {@code best}
- * (a 0-based index) is optional and other fields are ignored.
+ * (a 0-based index) is optional and other fields are ignored. A {@code conversation} (an array of
+ * {@code {role, content}} ending with the user's turn) may stand instead of the {@code prompt}.
  *
  * @param line    1-based line number in the file
  * @param id      the id as written: a non-blank string or an integer
@@ -65,12 +68,12 @@ public record BenchmarkItem(int line, JsonNode id, GrmRequest request, OptionalI
                 throw new InvalidItemException(number, null, "expected a JSON object, found " + kind(root));
             }
             JsonNode id = id(number, root.get("id"));
-            String prompt = text(number, id, root.get("prompt"), "prompt");
+            List<Message> conversation = conversation(number, id, root);
             List<String> responses = responses(number, id, root.get("responses"));
             OptionalInt best = best(number, id, root.get("best"), responses);
             GrmRequest request;
             try {
-                request = GrmRequest.of(prompt, responses);
+                request = new GrmRequest(conversation, responses, Optional.empty(), List.of());
             } catch (IllegalArgumentException e) {
                 // The checks above should catch everything GrmRequest does; this keeps a new rule from crashing the run.
                 throw new InvalidItemException(number, id, e.getMessage());
@@ -88,6 +91,23 @@ public record BenchmarkItem(int line, JsonNode id, GrmRequest request, OptionalI
             throw new InvalidItemException(line, null, id.isTextual()
                     ? "id: blank"
                     : "id: expected a string or an integer, found " + kind(id));
+        }
+
+        /** The {@code prompt} as the one user turn, or the {@code conversation}: exactly one of them. */
+        private static List<Message> conversation(int line, JsonNode id, JsonNode root) throws InvalidItemException {
+            JsonNode conversation = root.get("conversation");
+            if (conversation == null || conversation.isNull()) {
+                return List.of(new Message(Message.Role.USER, text(line, id, root.get("prompt"), "prompt")));
+            }
+            JsonNode prompt = root.get("prompt");
+            if (prompt != null && !prompt.isNull()) {
+                throw new InvalidItemException(line, id, "prompt and conversation: give one of them, not both");
+            }
+            try {
+                return Conversations.read(conversation, "conversation");
+            } catch (IllegalArgumentException e) {
+                throw new InvalidItemException(line, id, e.getMessage());
+            }
         }
 
         private static String text(int line, JsonNode id, JsonNode node, String field) throws InvalidItemException {

@@ -94,7 +94,7 @@ public final class JudgeWatch {
     }
 
     /** Why the run stopped: the judge's failure, e.g. "could not connect to http://...: connection refused". */
-    Optional<String> reason() {
+    public Optional<String> reason() {
         return Optional.ofNullable(stopReason);
     }
 

@@ -22,7 +22,8 @@ import java.util.function.UnaryOperator;
  *   <li>a vote of k samples: {@code id, scores} (the summed scores), {@code best, tie_broken, means, k,
  *       samples_run, valid_samples, adaptive, outcome}; a vote that failed: {@code id, outcome, error, k,
  *       samples_run, valid_samples, adaptive} and no scores;</li>
- *   <li>invalid input: {@code id, line, outcome "INVALID_INPUT", error}.</li>
+ *   <li>invalid input: {@code id, line, outcome "INVALID_INPUT", error}; {@code line} only when the
+ *       input has line numbers (a file has, a Spark row has not).</li>
  * </ul>
  * Thread-safe.
  */
@@ -50,7 +51,9 @@ public final class JudgementJson {
             node.put("error", redact.apply(judgement.failure().orElse(result.outcome())));
         } else {
             ItemResult.Invalid invalid = (ItemResult.Invalid) result;
-            node.put("line", invalid.line());
+            if (invalid.line() > 0) {
+                node.put("line", invalid.line());
+            }
             node.put("outcome", result.outcome());
             node.put("error", redact.apply(invalid.error()));
         }

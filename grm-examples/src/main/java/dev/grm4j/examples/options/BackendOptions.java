@@ -178,9 +178,6 @@ public final class BackendOptions {
      * @throws ParameterException naming the option at fault; picocli turns it into exit code 2
      */
     public Judge open(CommandLine command, Function<String, String> environment, JudgeWatch watch) {
-        if (backend == null) {
-            backend = baseUrl != null ? BackendKind.OPENAI : BackendKind.LLAMA;
-        }
         check(command, environment);
         SamplingOptions sampling = SamplingOptions.greedy().withMaxOutputTokens(maxTokens).withSeed(seed);
         if (backend == BackendKind.LLAMA) {
@@ -286,7 +283,16 @@ public final class BackendOptions {
         return opened;
     }
 
-    private void check(CommandLine command, Function<String, String> environment) {
+    /**
+     * Checks what picocli cannot, without opening the backend: ranges, options that need or exclude
+     * each other, and for llama that the model can be had. {@link #open} checks the same first.
+     *
+     * @throws ParameterException naming the option at fault
+     */
+    public void check(CommandLine command, Function<String, String> environment) {
+        if (backend == null) {
+            backend = baseUrl != null ? BackendKind.OPENAI : BackendKind.LLAMA;
+        }
         if (maxTokens <= 0) {
             throw usage(command, "--max-tokens must be > 0, was " + maxTokens);
         }

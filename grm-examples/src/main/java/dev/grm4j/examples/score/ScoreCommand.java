@@ -13,15 +13,10 @@ import dev.grm4j.examples.batch.OrderedWindow;
 import dev.grm4j.examples.batch.ResumeScan;
 import dev.grm4j.examples.batch.RunSummary;
 import dev.grm4j.examples.llama.LlamaOptions;
-import dev.grm4j.examples.options.BackendOptions;
 import dev.grm4j.examples.options.Environment;
 import dev.grm4j.examples.options.ExitCode;
 import dev.grm4j.examples.options.HelpOption;
-import dev.grm4j.examples.options.ItemDeadline;
-import dev.grm4j.examples.options.Limits;
-import dev.grm4j.examples.options.Modes;
 import dev.grm4j.examples.terminal.ProgressBar;
-import dev.grm4j.voting.VotingGrm;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -35,7 +30,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 
 /**
@@ -96,21 +90,6 @@ public final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE.jsonl", description = "Where to write results; standard output if absent.")
     private Path out;
 
-    @Option(names = "--concurrency", paramLabel = "C", defaultValue = "8",
-            description = "Most items judged at once (default: ${DEFAULT-VALUE}).")
-    private int concurrency;
-
-    @Option(names = "--k", paramLabel = "K", defaultValue = "1",
-            description = "Judgements per item: 1 (the default) is one greedy judgement; above 1, a vote of K "
-                    + "samples at the paper's temperature, responses in balanced orders, 1.." + Limits.MAX_K + ".")
-    private int k;
-
-    @Option(names = "--adaptive", paramLabel = "off|exact|auto", defaultValue = "auto",
-            description = "With --k above 1, stop an item's sampling once its vote is settled: " + Modes.ADAPTIVE_WORDS
-                    + " (default: ${DEFAULT-VALUE}: most votes are clear after a few samples, so a batch costs a "
-                    + "fraction of K per item; see docs/voting.md). An item of one response always runs all K.")
-    private String adaptive;
-
     @Option(names = "--resume",
             description = "Continue an interrupted run: keep the lines already in --out (they must be the "
                     + "results of the first lines of --in, in order; a last line cut short is dropped) and score "
@@ -123,19 +102,15 @@ public final class ScoreCommand implements Callable<Integer> {
     private Boolean progress;
 
     @Mixin
-    private BackendOptions backend;
-
-    @Mixin
-    private ItemDeadline deadline;
+    private ScoreOptions judging;
 
     @Override
     public Integer call() throws InterruptedException {
         CommandLine command = spec.commandLine();
         checkFiles(command);
-        Duration itemDeadline = deadline.get(command);
         JudgeWatch watch = new JudgeWatch();
-        Judge judge = backend.open(command, parent.environment(), watch);
-        VotingGrm voting = k == 1 ? null : voting(command, judge, itemDeadline);
+        ItemScorer scorer = judging.open(command, parent.environment(), watch, judging.concurrency());
+        Judge judge = scorer.judge();
         BenchmarkItem.Parser parser = BenchmarkItem.parser(judge.maxResponses());
         JudgementJson json = new JudgementJson(judge::redact);
         RunSummary summary = new RunSummary();
@@ -149,7 +124,7 @@ public final class ScoreCommand implements Callable<Integer> {
                 writer.writeLine(line);
                 summary.record(result);
             });
-            OrderedWindow<ItemResult> window = new OrderedWindow<>(concurrency, result -> {
+            OrderedWindow<ItemResult> window = new OrderedWindow<>(judging.concurrency(), result -> {
                 output.accept(result, json.write(result));
                 shown.advance();
             });
@@ -161,8 +136,7 @@ public final class ScoreCommand implements Callable<Integer> {
                     window.submitDone(e.toResult());
                     continue;
                 }
-                window.submit(() -> voting == null ? judge.score(item, backend.itemCalls(itemDeadline, watch))
-                        : judge.vote(item, voting));
+                window.submit(() -> scorer.score(item));
             }
             window.finish();
             output.finish();
@@ -189,25 +163,8 @@ public final class ScoreCommand implements Callable<Integer> {
         return summary.allScored() ? ExitCode.OK : ExitCode.PARTIAL;
     }
 
-    /**
-     * The vote of {@code --k} samples, over the judge's watched backend: its retries are the ones every
-     * command uses, its deadline the item's, and all the samples of the items in flight may run at once.
-     */
-    private VotingGrm voting(CommandLine command, Judge judge, Duration itemDeadline) {
-        Duration timeout = backend.timeout();
-        return VotingGrm.builder(judge.grm()).k(k).seed(backend.seed)
-                .adaptive(Modes.adaptive(command, adaptive))
-                .maxConcurrency((int) Math.min(Limits.MAX_CONCURRENCY, (long) concurrency * k))
-                .sampling(backend.votingSampling())
-                .deadline(itemDeadline)
-                .callTimeout(itemDeadline.compareTo(timeout) < 0 ? itemDeadline : timeout)
-                .build();
-    }
-
     private void checkFiles(CommandLine command) {
-        Limits.requireConcurrency(command, concurrency);
-        Limits.requireK(command, k);
-        Modes.adaptive(command, adaptive);
+        judging.check(command, parent.environment());
         if (!Files.exists(in)) {
             throw new ParameterException(command, "--in: file not found: " + in);
         }

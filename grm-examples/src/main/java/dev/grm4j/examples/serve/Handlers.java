@@ -8,6 +8,7 @@ import dev.grm4j.core.Outcome;
 import dev.grm4j.core.Principle;
 import dev.grm4j.core.ScoreRange;
 import dev.grm4j.core.internal.Fences;
+import dev.grm4j.examples.batch.Conversations;
 import dev.grm4j.principles.SpctReward;
 import dev.grm4j.voting.VoteResult;
 import dev.grm4j.examples.options.Modes;
@@ -394,24 +395,11 @@ final class Handlers {
     }
 
     static List<Message> messages(JsonNode conversation) {
-        if (!conversation.isArray()) {
-            throw new BadRequest("conversation must be an array of {role, content}");
+        try {
+            return Conversations.read(conversation, "conversation");
+        } catch (IllegalArgumentException e) {
+            throw new BadRequest(e.getMessage());
         }
-        List<Message> messages = new ArrayList<>();
-        for (int i = 0; i < conversation.size(); i++) {
-            JsonNode turn = conversation.get(i);
-            String role = turn.isObject() ? JsonFields.string(turn, "role") : null;
-            String content = turn.isObject() ? JsonFields.string(turn, "content") : null;
-            if (role == null || content == null) {
-                throw new BadRequest("conversation[" + i + "] must be an object with string fields role and content");
-            }
-            try {
-                messages.add(new Message(Message.Role.valueOf(role.toUpperCase(Locale.ROOT)), content));
-            } catch (IllegalArgumentException e) {
-                throw new BadRequest("conversation[" + i + "].role must be system, user or assistant, was '" + role + "'");
-            }
-        }
-        return messages;
     }
 
     private static List<Principle> principles(JsonNode node) {

@@ -1,5 +1,6 @@
 package dev.grm4j.examples.batch;
 
+import dev.grm4j.core.Message;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -28,6 +29,30 @@ class BenchmarkItemTest {
         BenchmarkItem item = parse("{\"id\": \"a\", \"prompt\": \"2+2?\", \"responses\": [\"4\", \"\"], \"best\": 0}");
 
         assertThat(item.request().responses()).containsExactly("4", "");
+    }
+
+    @Test
+    void reads_a_conversation_in_place_of_the_prompt_its_last_user_turn_being_the_query() throws Exception {
+        BenchmarkItem item = parse("{\"id\": \"c\", \"conversation\": [{\"role\": \"system\", \"content\": \"Be brief.\"},"
+                + " {\"role\": \"user\", \"content\": \"Hi\"}, {\"role\": \"assistant\", \"content\": \"Hello\"},"
+                + " {\"role\": \"user\", \"content\": \"2+2?\"}], \"responses\": [\"4\", \"5\"]}");
+
+        assertThat(item.request().conversation()).extracting(Message::role)
+                .containsExactly(Message.Role.SYSTEM, Message.Role.USER, Message.Role.ASSISTANT, Message.Role.USER);
+        assertThat(item.request().query()).isEqualTo("2+2?");
+    }
+
+    @Test
+    void refuses_a_line_with_both_a_prompt_and_a_conversation_or_a_turn_it_cannot_read() {
+        assertThatThrownBy(() -> parse("{\"id\": \"c\", \"prompt\": \"p\", \"conversation\": "
+                + "[{\"role\": \"user\", \"content\": \"q\"}], \"responses\": [\"r\"]}"))
+                .hasMessage("line 7: prompt and conversation: give one of them, not both");
+        assertThatThrownBy(() -> parse("{\"id\": \"c\", \"conversation\": [{\"role\": \"judge\", \"content\": \"q\"}],"
+                + " \"responses\": [\"r\"]}"))
+                .hasMessage("line 7: conversation[0].role must be system, user or assistant, was 'judge'");
+        assertThatThrownBy(() -> parse("{\"id\": \"c\", \"conversation\": [{\"role\": \"user\", \"content\": \"q\"},"
+                + " {\"role\": \"assistant\", \"content\": \"a\"}], \"responses\": [\"r\"]}"))
+                .hasMessageStartingWith("line 7: conversation must end with a USER turn");
     }
 
     @Test
