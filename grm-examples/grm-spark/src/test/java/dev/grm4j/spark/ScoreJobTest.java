@@ -1,0 +1,175 @@
+package dev.grm4j.spark;
+
+import dev.grm4j.core.testing.Fault;
+import dev.grm4j.core.testing.SimulatedJudge;
+import dev.grm4j.core.testing.SimulatedJudgeServer;
+import dev.grm4j.examples.cli.GrmCli;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The Spark job against {@code grm score}: the same items, the same flags and seed, the same judge over
+ * real HTTP on loopback, give the same lines; and a task that fails midway is retried by Spark without
+ * losing or repeating a row.
+ */
+class ScoreJobTest {
+
+    private static final int ITEMS = 500;
+
+    private static SimulatedJudgeServer judge;
+    private static SimulatedJudgeServer faultyJudge;
+    private static SparkSession spark;
+
+    /** The judge's 200th to 204th calls are refused as unauthorized: the watch's sign of no judge. */
+    private static final long FIRST_FAULT = 200;
+
+    @BeforeAll
+    static void start() {
+        judge = SimulatedJudgeServer.start(SimulatedJudge.builder().seed(3).build());
+        faultyJudge = SimulatedJudgeServer.builder(SimulatedJudge.builder().seed(3).build())
+                .faults((number, request) -> number >= FIRST_FAULT && number < FIRST_FAULT + 5
+                        ? Optional.of(Fault.status(401)) : Optional.empty())
+                .build().start();
+        spark = LocalSpark.session();
+    }
+
+    @AfterAll
+    static void stop() {
+        judge.close();
+        faultyJudge.close();
+    }
+
+    @Test
+    void five_hundred_items_give_the_lines_grm_score_writes_with_the_same_seed(@TempDir Path dir) throws IOException {
+        Path items = Items.write(dir.resolve("items.jsonl"), Items.lines(ITEMS, 1));
+        List<String> flags = List.of("--base-url", judge.baseUrl(), "--model", "simulated-judge", "--seed", "7",
+                "--concurrency", "16");
+
+        List<String> expected = grmScore(items, dir.resolve("score.jsonl"), flags);
+        List<String> rows = sparkJob(items, dir.resolve("spark"), flags);
+
+        assertThat(expected).hasSize(ITEMS);
+        assertThat(rows).containsExactlyElementsOf(expected);
+        assertThat(rows).filteredOn(line -> line.contains("\"INVALID_INPUT\"")).hasSize(ITEMS / 50)
+                .allSatisfy(line -> assertThat(line).contains("\"line\":"));
+        assertThat(rows).filteredOn(line -> line.contains("\"SCORED\"")).hasSizeGreaterThan(ITEMS * 9 / 10);
+        assertThat(partFiles(dir.resolve("spark"))).hasSizeGreaterThan(1);
+    }
+
+    @Test
+    void a_vote_of_k_samples_gives_the_same_totals_as_grm_score(@TempDir Path dir) throws IOException {
+        Path items = Items.write(dir.resolve("items.jsonl"), Items.lines(120, 2));
+        List<String> flags = List.of("--base-url", judge.baseUrl(), "--model", "simulated-judge", "--seed", "11",
+                "--k", "4", "--adaptive", "off");
+
+        List<String> expected = grmScore(items, dir.resolve("score.jsonl"), flags);
+        List<String> rows = sparkJob(items, dir.resolve("spark"), flags);
+
+        assertThat(rows).containsExactlyElementsOf(expected);
+        assertThat(rows).filteredOn(line -> line.contains("\"SCORED\""))
+                .allSatisfy(line -> assertThat(line).contains("\"k\":4", "\"samples_run\":4", "\"means\":"));
+    }
+
+    @Test
+    void a_task_whose_judge_refuses_midway_is_retried_and_every_id_is_written_once(@TempDir Path dir)
+            throws Exception {
+        Path items = Items.write(dir.resolve("items.jsonl"), Items.lines(ITEMS, 1));
+        List<String> flags = List.of("--model", "simulated-judge", "--seed", "7", "--concurrency", "16");
+        List<String> expected = grmScore(items, dir.resolve("score.jsonl"), with(flags, judge));
+        List<String> failures = new CopyOnWriteArrayList<>();
+        SparkListener listener = new SparkListener() {
+            @Override
+            public void onTaskEnd(SparkListenerTaskEnd end) {
+                if (!end.taskInfo().successful()) {
+                    failures.add(end.reason().toString());
+                }
+            }
+        };
+        spark.sparkContext().addSparkListener(listener);
+        try {
+            List<String> rows = sparkJob(items, dir.resolve("spark"), with(flags, faultyJudge));
+
+            assertThat(rows).containsExactlyElementsOf(expected);
+            assertThat(rows).hasSize(ITEMS);
+            List<String> ids = rows.stream().map(ScoreJobTest::id).filter(id -> !id.endsWith("null")).toList();
+            assertThat(ids).doesNotHaveDuplicates().hasSize(ITEMS - ITEMS / 100);
+            awaitUntil(() -> !failures.isEmpty());
+            assertThat(failures).isNotEmpty()
+                    .allSatisfy(reason -> assertThat(reason).contains("the judge is unreachable", "401"));
+            assertThat(faultyJudge.requestCount()).isGreaterThan(ITEMS);
+        } finally {
+            spark.sparkContext().removeSparkListener(listener);
+        }
+    }
+
+    /** grm score's output lines for {@code items}, run in this JVM as the command line would. */
+    static List<String> grmScore(Path items, Path out, List<String> flags) throws IOException {
+        List<String> args = new ArrayList<>(List.of("score", "--in", items.toString(), "--out", out.toString()));
+        args.addAll(flags);
+        StringWriter err = new StringWriter();
+        picocli.CommandLine command = GrmCli.commandLine(new GrmCli(name -> null));
+        command.setErr(new PrintWriter(err, true));
+        int code = command.execute(args.toArray(String[]::new));
+        assertThat(code).as("grm score's exit code; stderr: %s", err).isIn(0, 3);
+        return Files.readAllLines(out);
+    }
+
+    /** The job's output, its part files read in order. */
+    static List<String> sparkJob(Path items, Path out, List<String> flags) throws IOException {
+        LocalSpark.session(); // the job runs on the session it finds
+        List<String> args = new ArrayList<>(List.of("--in", items.toString(), "--out", out.toString()));
+        args.addAll(flags);
+        StringWriter err = new StringWriter();
+        picocli.CommandLine command = ScoreJob.commandLine();
+        command.setErr(new PrintWriter(err, true));
+        int code = command.execute(args.toArray(String[]::new));
+        assertThat(code).as("the job's exit code; stderr: %s", err).isZero();
+        List<String> lines = new ArrayList<>();
+        for (Path part : partFiles(out)) {
+            lines.addAll(Files.readAllLines(part));
+        }
+        return lines;
+    }
+
+    static List<Path> partFiles(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(file -> file.getFileName().toString().startsWith("part-")).sorted().toList();
+        }
+    }
+
+    private static List<String> with(List<String> flags, SimulatedJudgeServer server) {
+        List<String> all = new ArrayList<>(flags);
+        all.addAll(List.of("--base-url", server.baseUrl()));
+        return all;
+    }
+
+    private static String id(String line) {
+        int start = line.indexOf("\"id\":");
+        return line.substring(start, line.indexOf(',', start));
+    }
+
+    private static void awaitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+    }
+}
