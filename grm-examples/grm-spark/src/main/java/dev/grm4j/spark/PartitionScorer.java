@@ -85,7 +85,7 @@ final class PartitionScorer implements FlatMapFunction<Iterator<Tuple2<String, L
             if (judge.watch().stopped()) {
                 // The failures that stopped it are the judge's absence, not the items' results.
                 throw new JudgeUnreachableException("the judge is unreachable: " + judge.watch().reason().orElseThrow()
-                        + "; Spark retries the task (spark.task.maxFailures) on a fresh judge");
+                        + " (Spark runs a task up to spark.task.maxFailures times, each on a fresh judge)");
             }
             return judge.json().write(result);
         }

@@ -1,5 +1,6 @@
 package dev.grm4j.spark;
 
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
@@ -14,6 +15,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Unmatched;
 import scala.Tuple2;
 
+import java.io.IOException;
 import java.io.Serial;
 import java.util.ArrayList;
 import java.util.List;
@@ -102,7 +104,21 @@ public final class ScoreJob implements Callable<Integer> {
         boolean own = SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
         SparkSession spark = SparkSession.builder().appName("grm-spark score").getOrCreate();
         try {
+            Path target = new Path(out);
+            if (target.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(target)) {
+                throw new CommandLine.ParameterException(command, "--out: " + out
+                        + " already exists; the job writes a new directory");
+            }
             run(spark, input, output, scoring);
+        } catch (Exception e) { // Spark's failures are checked exceptions that Scala throws undeclared
+            if (e instanceof CommandLine.ParameterException usage) {
+                throw usage;
+            }
+            // Spark's message names the task, its attempts and the last failure's reason; its stack traces follow.
+            String message = String.valueOf(e.getMessage());
+            command.getErr().println("error: the job failed: " + message.lines().findFirst().orElse(message));
+            command.getErr().flush();
+            return 1;
         } finally {
             if (own) {
                 spark.stop();

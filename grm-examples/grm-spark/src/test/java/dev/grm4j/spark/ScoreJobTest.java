@@ -6,6 +6,7 @@ import dev.grm4j.core.testing.SimulatedJudgeServer;
 import dev.grm4j.examples.cli.GrmCli;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,7 +20,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 
@@ -120,6 +123,69 @@ class ScoreJobTest {
         }
     }
 
+    @Test
+    void reads_and_writes_parquet_with_the_same_fields_as_the_json_lines(@TempDir Path dir) throws IOException {
+        Path items = Items.write(dir.resolve("items.jsonl"), Items.lines(80, 3).stream()
+                .filter(line -> line.startsWith("{\"id\"") && !line.contains("broken")).toList()); // rows have no line numbers
+        List<String> flags = List.of("--base-url", judge.baseUrl(), "--model", "simulated-judge", "--seed", "7");
+        List<String> expected = grmScore(items, dir.resolve("score.jsonl"), flags);
+        Path parquetItems = dir.resolve("items.parquet");
+        spark.read().json(items.toString()).write().parquet(parquetItems.toString());
+
+        List<String> fromParquet = sparkJob(parquetItems, dir.resolve("from-parquet"), flags);
+        run(List.of("--in", items.toString(), "--out", dir.resolve("to-parquet").toString(), "--out-format", "parquet"),
+                flags);
+        List<Row> toParquet = spark.read().parquet(dir.resolve("to-parquet").toString()).collectAsList();
+
+        assertThat(byId(fromParquet)).isEqualTo(byId(expected));
+        assertThat(toParquet).hasSize(expected.size());
+        assertThat(toParquet.get(0).schema().fieldNames()).containsExactly(GrmSpark.RESULT_SCHEMA.fieldNames());
+        Map<String, String> lines = byId(expected);
+        for (Row row : toParquet) {
+            assertThat(lines.get(row.<String>getAs("id")))
+                    .contains("\"best\":" + row.getAs("best") + ",", "\"outcome\":\"" + row.getAs("outcome") + "\"",
+                            "\"scores\":" + row.getList(row.fieldIndex("scores")).toString().replace(" ", ""));
+        }
+    }
+
+    @Test
+    void refuses_an_output_that_exists_and_reports_a_failed_job_in_one_line(@TempDir Path dir) throws IOException {
+        Path items = Items.write(dir.resolve("items.jsonl"), Items.lines(20, 3));
+        Files.createDirectories(dir.resolve("taken"));
+
+        Result taken = run(List.of("--in", items.toString(), "--out", dir.resolve("taken").toString()),
+                with(List.of("--model", "simulated-judge"), judge));
+        Result nobody = run(List.of("--in", items.toString(), "--out", dir.resolve("never").toString()),
+                List.of("--base-url", "http://127.0.0.1:9/v1", "--model", "simulated-judge"));
+
+        assertThat(taken.code()).isEqualTo(2);
+        assertThat(taken.err()).contains("--out: " + dir.resolve("taken") + " already exists");
+        assertThat(nobody.code()).isEqualTo(1);
+        assertThat(nobody.err()).startsWith("error: the job failed: ")
+                .contains("the judge is unreachable", "127.0.0.1:9").doesNotContain("\tat ");
+    }
+
+    record Result(int code, String err) {
+    }
+
+    private static Result run(List<String> jobArgs, List<String> flags) {
+        LocalSpark.session();
+        List<String> args = new ArrayList<>(jobArgs);
+        args.addAll(flags);
+        StringWriter err = new StringWriter();
+        picocli.CommandLine command = ScoreJob.commandLine();
+        command.setErr(new PrintWriter(err, true));
+        return new Result(command.execute(args.toArray(String[]::new)), err.toString());
+    }
+
+    private static Map<String, String> byId(List<String> lines) {
+        Map<String, String> byId = new TreeMap<>();
+        // Parquet ids are strings (the file mixes string and integer ids), so ids are compared as text.
+        lines.forEach(line -> byId.put(id(line).replace("\"", "").replace("id:", ""),
+                line.substring(line.indexOf(',', line.indexOf("\"id\":")))));
+        return byId;
+    }
+
     /** grm score's output lines for {@code items}, run in this JVM as the command line would. */
     static List<String> grmScore(Path items, Path out, List<String> flags) throws IOException {
         List<String> args = new ArrayList<>(List.of("score", "--in", items.toString(), "--out", out.toString()));
@@ -137,11 +203,8 @@ class ScoreJobTest {
         LocalSpark.session(); // the job runs on the session it finds
         List<String> args = new ArrayList<>(List.of("--in", items.toString(), "--out", out.toString()));
         args.addAll(flags);
-        StringWriter err = new StringWriter();
-        picocli.CommandLine command = ScoreJob.commandLine();
-        command.setErr(new PrintWriter(err, true));
-        int code = command.execute(args.toArray(String[]::new));
-        assertThat(code).as("the job's exit code; stderr: %s", err).isZero();
+        Result result = run(args, List.of());
+        assertThat(result.code()).as("the job's exit code; stderr: %s", result.err()).isZero();
         List<String> lines = new ArrayList<>();
         for (Path part : partFiles(out)) {
             lines.addAll(Files.readAllLines(part));
