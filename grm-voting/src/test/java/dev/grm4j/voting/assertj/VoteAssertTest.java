@@ -7,6 +7,7 @@ import dev.grm4j.core.backend.BackendException;
 import dev.grm4j.core.backend.OpenAiCompatibleBackend;
 import dev.grm4j.core.testing.ScriptedBackend;
 import dev.grm4j.voting.VoteResult;
+import dev.grm4j.voting.RetryPolicy;
 import dev.grm4j.voting.VotingGrm;
 import org.junit.jupiter.api.Test;
 
@@ -170,9 +171,10 @@ class VoteAssertTest {
     @Test
     void a_judge_that_cannot_be_reached_over_http_fails_every_assertion_naming_the_url_and_the_refusal() {
         String url = closedJudgeUrl();
+        // No retries: GrmReportExtensionTest shows the default retries end in the same message.
         VoteResult result = VotingGrm.builder(PointwiseGrm.builder(
-                OpenAiCompatibleBackend.builder().baseUrl(url).modelName("judge").build()).build()).k(2).build()
-                .vote(REQUEST);
+                OpenAiCompatibleBackend.builder().baseUrl(url).modelName("judge").build()).build()).k(2)
+                .retry(RetryPolicy.none()).build().vote(REQUEST);
 
         for (Runnable assertion : List.<Runnable>of(() -> GrmAssertions.assertThat(result).isVoted(),
                 () -> GrmAssertions.assertThat(result).prefers(0),

@@ -77,7 +77,10 @@ class GrmReportExtensionTest {
     /** Set by the over-HTTP run before its fixture class loads. */
     static String judgeUrl;
 
-    /** Run only through {@link #run}: a test that votes through the real HTTP client, its judge not there. */
+    /**
+     * Run only through {@link #run}: a test that votes through the real HTTP client, its judge not there,
+     * with the default retries, as a user's test would.
+     */
     static class UnreachableOverHttpFixture {
         @RegisterExtension
         static final GrmReportExtension REPORT = GrmReportExtension.writingTo(directory);
