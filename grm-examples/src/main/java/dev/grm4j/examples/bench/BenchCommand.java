@@ -223,7 +223,7 @@ public final class BenchCommand implements Callable<Integer> {
                 grm4j = outcome;
             } else {
                 ObjectNode ratio = json.putObject("ratio");
-                grm4j.figures().ratio(outcome.figures()).forEach((key, value) -> ratio.put(key, round(value, 4)));
+                grm4j.figures().ratio(outcome.figures()).forEach((key, value) -> putRounded(ratio, key, value, 4));
                 out.printf(Locale.ROOT, "grm4j / naive: %s; accuracy %+.2f points%n", ratio,
                         100 * (grm4j.accuracy() - outcome.accuracy()));
             }
@@ -324,6 +324,18 @@ public final class BenchCommand implements Callable<Integer> {
         List<String> both = new ArrayList<>(first);
         both.addAll(second);
         return both;
+    }
+
+    /**
+     * Puts {@code value} rounded, or JSON null when it is undefined (a ratio over zero): {@link #round}
+     * would make NaN a plausible 0.0, and Jackson would write it as the string "NaN".
+     */
+    static void putRounded(ObjectNode node, String key, double value, int decimals) {
+        if (Double.isFinite(value)) {
+            node.put(key, round(value, decimals));
+        } else {
+            node.putNull(key);
+        }
     }
 
     static double round(double value, int decimals) {

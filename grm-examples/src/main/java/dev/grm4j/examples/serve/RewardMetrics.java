@@ -191,7 +191,8 @@ public final class RewardMetrics implements VotingListener {
         Arrays.sort(window);
         Map<String, Double> result = new LinkedHashMap<>();
         for (double q : new double[] {0.5, 0.9, 0.99}) {
-            result.put("p" + Math.round(q * 100), window.length == 0 ? 0.0
+            // Before the first request there is no latency: null, not a 0 ms that reads as a fast server.
+            result.put("p" + Math.round(q * 100), window.length == 0 ? null
                     : window[(int) Math.min(window.length - 1, Math.floor(q * window.length))] / 1000.0);
         }
         return result;

@@ -102,6 +102,19 @@ class ServingCostTest {
                 java.util.Map.entry("decode_tokens", 0.25));
     }
 
+    @Test
+    void a_ratio_over_a_figure_of_zero_is_written_as_null_not_nan_nor_a_plausible_zero() {
+        ServingCost.Figures mine = new ServingCost.Figures(1, 4, 100, 0, 30);
+        ServingCost.Figures theirs = new ServingCost.Figures(4, 4, 400, 0, 120);
+        com.fasterxml.jackson.databind.node.ObjectNode ratio =
+                new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+
+        mine.ratio(theirs).forEach((key, value) -> BenchCommand.putRounded(ratio, key, value, 4));
+
+        assertThat(ratio.toString()).isEqualTo("{\"requests\":0.25,\"prompt_tokens_billed\":0.25,"
+                + "\"prefill_tokens_computed\":null,\"decode_tokens\":0.25}");
+    }
+
     private static int tokens(List<Message> messages) {
         return TOKENS.countTokensOrdinary(ServingCost.chatMl(messages));
     }

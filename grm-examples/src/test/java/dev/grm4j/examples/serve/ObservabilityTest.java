@@ -111,6 +111,18 @@ class ObservabilityTest {
     }
 
     @Test
+    void stats_before_the_first_request_have_no_latency_to_report_and_say_so_with_null() throws Exception {
+        String base = start();
+
+        String body = get(base, "/v1/stats").body();
+
+        assertThat(body).doesNotContain("NaN", "Infinity");
+        JsonNode latency = JSON.readTree(body).get("latency_ms");
+        assertThat(latency.get("p50").isNull()).as(body).isTrue();
+        assertThat(latency.get("p99").isNull()).as(body).isTrue();
+    }
+
+    @Test
     void ready_is_503_with_the_reason_while_the_judge_cannot_be_reached_and_health_stays_200() throws Exception {
         String base = start();
         judgeDown.set(true);

@@ -2,12 +2,19 @@ package dev.grm4j.voting.assertj;
 
 import dev.grm4j.core.GrmRequest;
 import dev.grm4j.core.PointwiseGrm;
+import dev.grm4j.core.backend.BackendConnectException;
 import dev.grm4j.core.backend.BackendException;
+import dev.grm4j.core.backend.OpenAiCompatibleBackend;
 import dev.grm4j.core.testing.ScriptedBackend;
 import dev.grm4j.voting.VoteResult;
+import dev.grm4j.voting.RetryPolicy;
 import dev.grm4j.voting.VotingGrm;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -150,6 +157,36 @@ class VoteAssertTest {
         assertThat(failureOf(() -> GrmAssertions.assertThat(result).isVoted())).isEqualTo(error.getMessage());
         assertThat(failureOf(() -> GrmAssertions.assertThat(result).hasAgreementAtLeast(0))).isEqualTo(error.getMessage());
         assertThat(failureOf(() -> GrmAssertions.assertThat(result).scoresAtLeast(0, 1))).isEqualTo(error.getMessage());
+    }
+
+    /** A real judge URL on loopback where nothing listens: the port was bound, then released. */
+    private static String closedJudgeUrl() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return "http://127.0.0.1:" + socket.getLocalPort() + "/v1";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void a_judge_that_cannot_be_reached_over_http_fails_every_assertion_naming_the_url_and_the_refusal() {
+        String url = closedJudgeUrl();
+        // No retries: GrmReportExtensionTest shows the default retries end in the same message.
+        VoteResult result = VotingGrm.builder(PointwiseGrm.builder(
+                OpenAiCompatibleBackend.builder().baseUrl(url).modelName("judge").build()).build()).k(2)
+                .retry(RetryPolicy.none()).build().vote(REQUEST);
+
+        for (Runnable assertion : List.<Runnable>of(() -> GrmAssertions.assertThat(result).isVoted(),
+                () -> GrmAssertions.assertThat(result).prefers(0),
+                () -> GrmAssertions.assertThat(result).hasAgreementAtLeast(0),
+                () -> GrmAssertions.assertThat(result).scoresAtLeast(0, 1))) {
+            AssertionError error = catchThrowableOfType(AssertionError.class, assertion::run);
+
+            assertThat(error).as("an unreachable judge never passes").isNotNull()
+                    .hasMessageStartingWith("expected a vote, but it was NO_QUORUM")
+                    .hasMessageContaining("could not connect to " + url + "/chat/completions: connection refused");
+            assertThat(error).cause().isInstanceOf(BackendConnectException.class);
+        }
     }
 
     @Test

@@ -2,7 +2,9 @@ package dev.grm4j.voting.junit;
 
 import dev.grm4j.core.GrmRequest;
 import dev.grm4j.core.PointwiseGrm;
+import dev.grm4j.core.backend.BackendConnectException;
 import dev.grm4j.core.backend.BackendException;
+import dev.grm4j.core.backend.OpenAiCompatibleBackend;
 import dev.grm4j.core.testing.ScriptedBackend;
 import dev.grm4j.voting.VotingGrm;
 import org.junit.jupiter.api.MethodOrderer;
@@ -15,6 +17,10 @@ import org.junit.platform.launcher.core.LauncherFactory;
 import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
 import org.junit.platform.launcher.listeners.TestExecutionSummary;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -59,6 +65,34 @@ class GrmReportExtensionTest {
         }
     }
 
+    /** A real judge URL on loopback where nothing listens: the port was bound, then released. */
+    static String closedJudgeUrl() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return "http://127.0.0.1:" + socket.getLocalPort() + "/v1";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Set by the over-HTTP run before its fixture class loads. */
+    static String judgeUrl;
+
+    /**
+     * Run only through {@link #run}: a test that votes through the real HTTP client, its judge not there,
+     * with the default retries, as a user's test would.
+     */
+    static class UnreachableOverHttpFixture {
+        @RegisterExtension
+        static final GrmReportExtension REPORT = GrmReportExtension.writingTo(directory);
+        static final VotingGrm VOTING = REPORT.recording(VotingGrm.builder(PointwiseGrm.builder(
+                OpenAiCompatibleBackend.builder().baseUrl(judgeUrl).modelName("judge").build()).build()).k(2).build());
+
+        @Test
+        void a_vote_whose_judge_url_has_nothing_listening() {
+            VOTING.vote(GrmRequest.of("What is 3 + 3?", "6", "7"));
+        }
+    }
+
     private TestExecutionSummary run(Class<?> fixture) {
         directory = temp;
         SummaryGeneratingListener listener = new SummaryGeneratingListener();
@@ -80,6 +114,22 @@ class GrmReportExtensionTest {
                     sample 0, order [0, 1]: BACKEND_ERROR: connection refused: localhost:1
                     sample 1, order [1, 0]: BACKEND_ERROR: connection refused: localhost:1""");
         assertThat(failure).cause().isInstanceOf(BackendException.class);
+    }
+
+    @Test
+    void a_judge_that_cannot_be_reached_over_http_fails_the_test_naming_the_url_and_the_refusal() {
+        judgeUrl = closedJudgeUrl();
+
+        TestExecutionSummary summary = run(UnreachableOverHttpFixture.class);
+
+        assertThat(summary.getTestsSucceededCount()).isZero();
+        assertThat(summary.getTestsFailedCount()).isEqualTo(1);
+        Throwable failure = summary.getFailures().get(0).getException();
+        assertThat(failure).isInstanceOf(AssertionError.class)
+                .hasMessageStartingWith("1 of 1 vote in this test had no result")
+                .hasMessageContaining("NO_QUORUM")
+                .hasMessageContaining("could not connect to " + judgeUrl + "/chat/completions: connection refused");
+        assertThat(failure).cause().isInstanceOf(BackendConnectException.class);
     }
 
     @Test
