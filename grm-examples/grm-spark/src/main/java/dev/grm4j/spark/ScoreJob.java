@@ -159,6 +159,10 @@ public final class ScoreJob implements Callable<Integer> {
         JavaRDD<String> text = spark.read().textFile(in).javaRDD();
         JavaPairRDD<Long, String> numbered = text.zipWithIndex().mapToPair(line -> new Tuple2<>(line._2() + 1, line._1()));
         long count = numbered.count();
+        if (count == 0) {
+            spec.commandLine().getErr().println("warning: the input held no lines: nothing was scored");
+            spec.commandLine().getErr().flush();
+        }
         int wanted = partitions != null ? partitions
                 : Math.max(text.getNumPartitions(), spark.sparkContext().defaultParallelism());
         int ranges = (int) Math.max(1, Math.min(wanted, count));
