@@ -308,6 +308,8 @@ final class VotingEngine implements VotingGrm {
         private final List<List<SampleDesign.Group>> waves;
         private final Judgement[] results = new Judgement[k];
         private final boolean[] closed = new boolean[k];
+        /** Each sample's last failed attempt while a retry is pending: the cause a deadline would hide. */
+        private final @Nullable Judgement[] lastFailure = new Judgement[k];
         private final long[] seeds = new long[k];
         private final int[] calls = new int[k];
         private final int[] choices = new int[k];
@@ -428,15 +430,24 @@ final class VotingEngine implements VotingGrm {
             pending.completeOnTimeout(null, timeoutNanos, TimeUnit.NANOSECONDS)
                     .whenComplete((judgements, error) -> {
                         limiter.release(n);
-                        List<Judgement> samples = judgements != null && judgements.size() == n ? judgements
-                                : java.util.Collections.nCopies(n, Judgement.backendError(
-                                        error != null ? error : judgements != null
-                                                ? new IllegalStateException("the model answered " + judgements.size()
-                                                + " judgements for " + n)
-                                                : new TimeoutException(timeoutNanos < callTimeout.toNanos()
-                                                ? "not done by the request deadline of " + deadline.toMillis() + " ms"
-                                                : "no answer within the call timeout of " + callTimeout.toMillis() + " ms"),
-                                        order, Duration.ofNanos(timeoutNanos)));
+                        List<Judgement> samples;
+                        if (judgements != null && judgements.size() == n) {
+                            samples = judgements;
+                        } else if (error == null && judgements == null && timeoutNanos < callTimeout.toNanos()) {
+                            samples = new ArrayList<>();
+                            for (int j = 0; j < n; j++) {
+                                samples.add(Judgement.backendError(pastDeadline(previous.isEmpty() ? null
+                                        : previous.get(j)), order, Duration.ofNanos(timeoutNanos)));
+                            }
+                        } else {
+                            samples = java.util.Collections.nCopies(n, Judgement.backendError(
+                                    error != null ? error : judgements != null
+                                            ? new IllegalStateException("the model answered " + judgements.size()
+                                            + " judgements for " + n)
+                                            : new TimeoutException("no answer within the call timeout of "
+                                            + callTimeout.toMillis() + " ms"),
+                                    order, Duration.ofNanos(timeoutNanos)));
+                        }
                         Duration latency = Duration.ofNanos(Math.max(0, ticker.read() - sentAt));
                         settle(indices, order, attempt, samples, latency);
                     });
@@ -459,6 +470,9 @@ final class VotingEngine implements VotingGrm {
                 listener.sampleFinished(new VotingListener.SampleFinished(id, indices.get(j), attempt,
                         sample.outcome(), sample.usage(), latency, again));
                 if (again) {
+                    synchronized (this) {
+                        lastFailure[indices.get(j)] = sample;
+                    }
                     retry.add(indices.get(j));
                     failures.add(sample);
                     wait = wait == null || sampleWait.compareTo(wait) > 0 ? sampleWait : wait;
@@ -537,6 +551,7 @@ final class VotingEngine implements VotingGrm {
         /** At the deadline, samples still out count as failed, and the vote is taken over what came back. */
         private void expire() {
             List<Integer> out = new ArrayList<>();
+            List<@Nullable Judgement> before = new ArrayList<>();
             synchronized (this) {
                 if (result.isDone()) {
                     return;
@@ -545,14 +560,24 @@ final class VotingEngine implements VotingGrm {
                 for (int i = 0; i < run; i++) {
                     if (!closed[i]) {
                         out.add(i);
+                        before.add(lastFailure[i]);
                     }
                 }
             }
             cancelWaiting();
-            for (int index : out) {
-                close(index, Judgement.backendError(new TimeoutException("not done by the request deadline of "
-                                + deadline.toMillis() + " ms"), orderOf(index), deadline));
+            for (int j = 0; j < out.size(); j++) {
+                close(out.get(j), Judgement.backendError(pastDeadline(before.get(j)), orderOf(out.get(j)), deadline));
             }
+        }
+
+        /**
+         * The failure of a sample the deadline cut. One that was being retried says why: a judge that
+         * refuses, seen too late for its last answer to count, stays named.
+         */
+        private TimeoutException pastDeadline(@Nullable Judgement earlier) {
+            String why = earlier == null ? "" : earlier.failure().map(text -> "; its last failed attempt: " + text)
+                    .orElse("");
+            return new TimeoutException("not done by the request deadline of " + deadline.toMillis() + " ms" + why);
         }
 
         private List<Integer> orderOf(int index) {

@@ -361,6 +361,34 @@ class VotingGrmTest {
     }
 
     @Test
+    void a_sample_whose_retry_the_deadline_cuts_names_the_failure_it_was_retrying() {
+        CountDownLatch unstick = new CountDownLatch(1);
+        ConcurrentHashMap<Long, AtomicInteger> attempts = new ConcurrentHashMap<>();
+        ScriptedBackend refusingThenStuck = ScriptedBackend.answering(NO_LATENCY, request -> {
+            if (attempts.computeIfAbsent(request.sampling().seed().getAsLong(), s -> new AtomicInteger())
+                    .incrementAndGet() == 1) {
+                throw new BackendException("HTTP 503: busy", null, true, OptionalInt.of(503), Optional.empty());
+            }
+            try {
+                unstick.await(10, TimeUnit.SECONDS); // the retry outlives the deadline
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return new Completion(ScriptedBackend.output(List.of(6, 3)), TokenUsage.ZERO, FinishReason.STOP);
+        });
+        VotingGrm voting = VotingGrm.builder(PointwiseGrm.builder(refusingThenStuck).build()).k(2).shuffle(false)
+                .retry(new RetryPolicy(3, Duration.ofMillis(1), Duration.ofMillis(1), 0))
+                .deadline(Duration.ofMillis(300)).executor(Executors.newCachedThreadPool()).build();
+
+        VoteResult result = voting.vote(GrmRequest.of("q", "a", "b"));
+        unstick.countDown();
+
+        assertThat(result.isVoted()).isFalse();
+        assertThat(result.samples()).hasSize(2).allSatisfy(s -> assertThat(s.failure()).get().asString()
+                .isEqualTo("not done by the request deadline of 300 ms; its last failed attempt: HTTP 503: busy"));
+    }
+
+    @Test
     void adaptive_stopping_never_changes_the_best_response() {
         GroundTruth truth = GroundTruth.create();
         SplittableRandom random = new SplittableRandom(4);
