@@ -16,8 +16,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 
 /**
- * Scores one partition: each item a JSON text (a line of the input, or a row written as JSON) and its
- * 1-based line number (0 when it has none), each result the JSON line {@code grm score} writes for it,
+ * Scores one partition: each item a JSON text (a line of the input, or a row written as JSON; null for
+ * a line whose bytes are not UTF-8) and its 1-based line number (0 when it has none), each result the JSON line {@code grm score} writes for it,
  * in the partition's order. Up to the executor's share of items are judged at once, drawn from the
  * permits all its tasks share.
  *
@@ -100,7 +100,8 @@ final class PartitionScorer implements FlatMapFunction<Iterator<Tuple2<String, L
         private CompletableFuture<ItemResult> start(String text, long line) {
             BenchmarkItem parsed;
             try {
-                parsed = judge.parser().parse(new JsonlLines.Line((int) Math.min(Integer.MAX_VALUE, line), text, true));
+                parsed = judge.parser().parse(new JsonlLines.Line((int) Math.min(Integer.MAX_VALUE, line),
+                        text == null ? "" : text, text != null));
             } catch (BenchmarkItem.InvalidItemException e) {
                 ItemResult.Invalid invalid = e.toResult();
                 return CompletableFuture.completedFuture(line > 0 ? invalid

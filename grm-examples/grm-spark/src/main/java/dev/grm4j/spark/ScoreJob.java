@@ -1,9 +1,13 @@
 package dev.grm4j.spark;
 
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.io.LongWritable;
+import org.apache.hadoop.io.Text;
+import org.apache.hadoop.mapred.TextInputFormat;
 import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -16,6 +20,10 @@ import picocli.CommandLine.Unmatched;
 import scala.Tuple2;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.io.Serial;
 import java.util.ArrayList;
 import java.util.List;
@@ -156,7 +164,10 @@ public final class ScoreJob implements Callable<Integer> {
      * p holds lines before partition p + 1's.
      */
     private JavaRDD<Tuple2<String, Long>> numberedLines(SparkSession spark) {
-        JavaRDD<String> text = spark.read().textFile(in).javaRDD();
+        // Hadoop's reader, not Spark's text source, so that each line's bytes can be checked as UTF-8.
+        JavaRDD<String> text = JavaSparkContext.fromSparkContext(spark.sparkContext())
+                .hadoopFile(in, TextInputFormat.class, LongWritable.class, Text.class)
+                .map(line -> decode(line._1().get(), line._2()));
         JavaPairRDD<Long, String> numbered = text.zipWithIndex().mapToPair(line -> new Tuple2<>(line._2() + 1, line._1()));
         long count = numbered.count();
         if (count == 0) {
@@ -168,6 +179,23 @@ public final class ScoreJob implements Callable<Integer> {
         int ranges = (int) Math.max(1, Math.min(wanted, count));
         return numbered.repartitionAndSortWithinPartitions(new LineRanges(ranges, count))
                 .map(line -> new Tuple2<>(line._2(), line._1()));
+    }
+
+    /**
+     * A line's text, or null when its bytes are not UTF-8 (the parser then names the line, as grm score
+     * does). A byte-order mark that opens a file is dropped, as grm score drops it.
+     *
+     * @param offset the line's byte offset in its file
+     */
+    static String decode(long offset, Text line) {
+        try {
+            String text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(line.getBytes(), 0, line.getLength())).toString();
+            return offset == 0 && text.startsWith("\uFEFF") ? text.substring(1) : text;
+        } catch (CharacterCodingException e) {
+            return null;
+        }
     }
 
     private static String format(CommandLine command, String option, String value) {

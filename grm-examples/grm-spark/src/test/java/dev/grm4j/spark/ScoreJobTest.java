@@ -78,6 +78,32 @@ class ScoreJobTest {
     }
 
     @Test
+    void reads_bytes_as_grm_score_does_a_byte_order_mark_crlf_endings_and_a_line_that_is_not_utf8(@TempDir Path dir)
+            throws IOException {
+        List<String> lines = Items.lines(12, 6);
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        bytes.write(new byte[]{(byte) 0xEF, (byte) 0xBB, (byte) 0xBF});
+        for (int i = 0; i < lines.size(); i++) {
+            bytes.write((i == 3 ? "{\"id\": \"bad-bytes\", \"prompt\": \"caf" : lines.get(i))
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            if (i == 3) {
+                bytes.write(new byte[]{(byte) 0xC3, (byte) 0x28}); // not UTF-8
+                bytes.write("\", \"responses\": [\"a\"]}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            bytes.write("\r\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        Path items = Files.write(dir.resolve("items.jsonl"), bytes.toByteArray());
+        List<String> flags = List.of("--base-url", judge.baseUrl(), "--model", "simulated-judge", "--seed", "7");
+
+        List<String> expected = grmScore(items, dir.resolve("score.jsonl"), flags);
+        List<String> rows = sparkJob(items, dir.resolve("spark"), flags);
+
+        assertThat(rows).containsExactlyElementsOf(expected);
+        assertThat(rows.get(0)).contains("\"SCORED\"");
+        assertThat(rows.get(3)).contains("\"line\":4", "not valid UTF-8");
+    }
+
+    @Test
     void a_vote_of_k_samples_gives_the_same_totals_as_grm_score(@TempDir Path dir) throws IOException {
         Path items = Items.write(dir.resolve("items.jsonl"), Items.lines(120, 2));
         List<String> flags = List.of("--base-url", judge.baseUrl(), "--model", "simulated-judge", "--seed", "11",
