@@ -1,6 +1,7 @@
 package dev.grm4j.examples.report;
 
 import dev.grm4j.core.Principle;
+import dev.grm4j.core.internal.Html;
 import dev.grm4j.examples.report.EvalReport.Data;
 import dev.grm4j.examples.report.EvalReport.Example;
 import dev.grm4j.examples.report.EvalReport.Group;
@@ -28,33 +29,17 @@ final class EvalReportHtml {
     private static final String VOTING_COLOUR = "#2563eb";
     private static final String META_COLOUR = "#ea580c";
 
-    private static final String CSS = """
-            :root { --ink:#1f2937; --muted:#6b7280; --rule:#e5e7eb; --panel:#f9fafb; --accent:#2563eb; }
-            * { box-sizing: border-box; }
-            body { margin:0; background:#fff; color:var(--ink);
-              font: 15px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", sans-serif; }
-            main { max-width: 980px; margin: 0 auto; padding: 32px 28px 64px; }
-            h1 { font-size: 26px; margin: 0 0 4px; letter-spacing: -0.01em; }
-            h2 { font-size: 19px; margin: 36px 0 10px; padding-bottom: 6px; border-bottom: 1px solid var(--rule); }
-            h3 { font-size: 15px; margin: 18px 0 6px; }
-            .sub { color: var(--muted); margin: 0 0 20px; }
+    private static final String CSS = Html.PAGE_CSS + """
             .figure { border: 1px solid var(--rule); border-radius: 8px; padding: 12px 12px 4px; background:#fff; }
             .figure svg { width: 100%; height: auto; display: block; }
             .caption { color: var(--muted); font-size: 13px; margin: 6px 2px 8px; }
-            table { border-collapse: collapse; margin: 8px 0 4px; font-size: 14px; }
-            th, td { padding: 5px 12px; border-bottom: 1px solid var(--rule); text-align: left; vertical-align: top; }
-            th { font-weight: 600; color: var(--muted); font-size: 13px; background: var(--panel); }
-            td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
             td.bar { background-repeat: no-repeat; background-size: calc(var(--w) - 12px) 3px;
               background-position: 12px calc(100% - 3px); background-image: linear-gradient(#93c5fd, #93c5fd); }
             tr.total td { font-weight: 600; }
-            """ + dev.grm4j.core.internal.Html.CARD_CSS + """
             p.banner { background: #fef3c7; border: 1px solid #f59e0b; border-radius: 8px; padding: 10px 14px; }
-            pre.json { background: #0f172a; color: #e2e8f0; border-radius: 8px; padding: 12px 14px; overflow-x: auto;
-              font: 12.5px/1.5 ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; }
             dl.settings { display: grid; grid-template-columns: max-content 1fr; gap: 2px 18px; margin: 8px 0; }
             dl.settings dt { color: var(--muted); } dl.settings dd { margin: 0; font-variant-numeric: tabular-nums; }
-            """;
+            """ + Html.CARD_CSS + Html.JSON_CSS;
 
     private EvalReportHtml() {
     }
@@ -369,6 +354,6 @@ final class EvalReportHtml {
 
     /** Escapes text for HTML element content and double- or single-quoted attributes. */
     static String esc(String text) {
-        return dev.grm4j.core.internal.Html.escape(text);
+        return Html.escape(text);
     }
 }

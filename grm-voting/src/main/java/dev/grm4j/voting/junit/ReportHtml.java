@@ -3,6 +3,7 @@ package dev.grm4j.voting.junit;
 import dev.grm4j.core.GrmRequest;
 import dev.grm4j.core.Judgement;
 import dev.grm4j.core.Principle;
+import dev.grm4j.core.internal.Html;
 import dev.grm4j.voting.VoteResult;
 
 import java.util.List;
@@ -24,24 +25,8 @@ final class ReportHtml {
     record Section(String name, @Nullable String status, List<Vote> votes) {
     }
 
-    private static final String CSS = """
-            :root { --ink:#1f2937; --muted:#6b7280; --rule:#e5e7eb; --panel:#f9fafb; --accent:#2563eb; }
-            * { box-sizing: border-box; }
-            body { margin:0; background:#fff; color:var(--ink);
-              font: 15px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", sans-serif; }
-            main { max-width: 980px; margin: 0 auto; padding: 32px 28px 64px; }
-            h1 { font-size: 26px; margin: 0 0 4px; letter-spacing: -0.01em; }
-            h2 { font-size: 19px; margin: 36px 0 10px; padding-bottom: 6px; border-bottom: 1px solid var(--rule); }
-            h3 { font-size: 15px; margin: 18px 0 6px; }
-            .sub { color: var(--muted); margin: 0 0 20px; }
-            table { border-collapse: collapse; margin: 8px 0 4px; font-size: 14px; }
-            th, td { padding: 5px 12px; border-bottom: 1px solid var(--rule); text-align: left; vertical-align: top; }
-            th { font-weight: 600; color: var(--muted); font-size: 13px; background: var(--panel); }
-            td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-            """ + dev.grm4j.core.internal.Html.CARD_CSS + """
-            pre.json { background: #0f172a; color: #e2e8f0; border-radius: 8px; padding: 12px 14px; overflow-x: auto;
-              white-space: pre-wrap; word-break: break-all;
-              font: 12.5px/1.5 ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; }
+    private static final String CSS = Html.PAGE_CSS + Html.CARD_CSS + Html.JSON_CSS + """
+            pre.json { white-space: pre-wrap; word-break: break-all; }
             """;
 
     private ReportHtml() {
@@ -138,6 +123,6 @@ final class ReportHtml {
 
     /** Escapes text for HTML element content and double- or single-quoted attributes. */
     static String esc(String text) {
-        return dev.grm4j.core.internal.Html.escape(text);
+        return Html.escape(text);
     }
 }
