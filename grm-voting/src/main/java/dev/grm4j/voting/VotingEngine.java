@@ -436,8 +436,8 @@ final class VotingEngine implements VotingGrm {
                         } else if (error == null && judgements == null && timeoutNanos < callTimeout.toNanos()) {
                             samples = new ArrayList<>();
                             for (int j = 0; j < n; j++) {
-                                samples.add(Judgement.backendError(pastDeadline(previous.isEmpty() ? null
-                                        : previous.get(j)), order, Duration.ofNanos(timeoutNanos)));
+                                samples.add(Judgement.backendError(pastDeadline(indices.get(j)), order,
+                                        Duration.ofNanos(timeoutNanos)));
                             }
                         } else {
                             samples = java.util.Collections.nCopies(n, Judgement.backendError(
@@ -551,7 +551,6 @@ final class VotingEngine implements VotingGrm {
         /** At the deadline, samples still out count as failed, and the vote is taken over what came back. */
         private void expire() {
             List<Integer> out = new ArrayList<>();
-            List<@Nullable Judgement> before = new ArrayList<>();
             synchronized (this) {
                 if (result.isDone()) {
                     return;
@@ -560,13 +559,12 @@ final class VotingEngine implements VotingGrm {
                 for (int i = 0; i < run; i++) {
                     if (!closed[i]) {
                         out.add(i);
-                        before.add(lastFailure[i]);
                     }
                 }
             }
             cancelWaiting();
-            for (int j = 0; j < out.size(); j++) {
-                close(out.get(j), Judgement.backendError(pastDeadline(before.get(j)), orderOf(out.get(j)), deadline));
+            for (int index : out) {
+                close(index, Judgement.backendError(pastDeadline(index), orderOf(index), deadline));
             }
         }
 
@@ -574,7 +572,11 @@ final class VotingEngine implements VotingGrm {
          * The failure of a sample the deadline cut. One that was being retried says why: a judge that
          * refuses, seen too late for its last answer to count, stays named.
          */
-        private TimeoutException pastDeadline(@Nullable Judgement earlier) {
+        private TimeoutException pastDeadline(int index) {
+            @Nullable Judgement earlier;
+            synchronized (this) {
+                earlier = lastFailure[index];
+            }
             String why = earlier == null ? "" : earlier.failure().map(text -> "; its last failed attempt: " + text)
                     .orElse("");
             return new TimeoutException("not done by the request deadline of " + deadline.toMillis() + " ms" + why);
