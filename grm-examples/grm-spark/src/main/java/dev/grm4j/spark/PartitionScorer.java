@@ -13,7 +13,6 @@ import java.util.Deque;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.concurrent.CompletableFuture;
-import java.util.regex.Pattern;
 
 /**
  * Scores one partition: each item a JSON text (a line of the input, or a row written as JSON; null for
@@ -33,8 +32,6 @@ final class PartitionScorer implements FlatMapFunction<Iterator<Tuple2<String, L
 
     /** The longest wait before a retried task starts, whatever its attempt number. */
     static final long MAX_RETRY_WAIT_MS = 30_000;
-
-    private static final Pattern NO_LINE = Pattern.compile("^line 0: ");
 
     private final SparkScoring scoring;
     private final int share;
@@ -103,9 +100,7 @@ final class PartitionScorer implements FlatMapFunction<Iterator<Tuple2<String, L
                 parsed = judge.parser().parse(new JsonlLines.Line((int) Math.min(Integer.MAX_VALUE, line),
                         text == null ? "" : text, text != null));
             } catch (BenchmarkItem.InvalidItemException e) {
-                ItemResult.Invalid invalid = e.toResult();
-                return CompletableFuture.completedFuture(line > 0 ? invalid
-                        : new ItemResult.Invalid(0, invalid.id(), NO_LINE.matcher(invalid.error()).replaceFirst("")));
+                return CompletableFuture.completedFuture(e.toResult());
             }
             judge.permits().acquireUninterruptibly();
             CompletableFuture<ItemResult> result;

@@ -194,7 +194,7 @@ public record BenchmarkItem(int line, JsonNode id, GrmRequest request, OptionalI
         }
     }
 
-    /** A line that is not a valid item; the message starts with "line N: ". */
+    /** A line that is not a valid item; the message starts with "line N: " when the input has line numbers. */
     public static final class InvalidItemException extends Exception {
 
         private static final long serialVersionUID = 1L;
@@ -203,7 +203,7 @@ public record BenchmarkItem(int line, JsonNode id, GrmRequest request, OptionalI
         private final transient JsonNode id;
 
         InvalidItemException(int line, JsonNode id, String problem) {
-            super("line " + line + ": " + problem);
+            super(line > 0 ? "line " + line + ": " + problem : problem);
             this.line = line;
             this.id = id;
         }

@@ -16,7 +16,7 @@ public sealed interface ItemResult permits ItemResult.OfItem, ItemResult.Invalid
     /** The outcome of a vote with fewer valid samples than its quorum, not all of them lost to the backend. */
     String NO_QUORUM = "NO_QUORUM";
 
-    /** 1-based line number in the input file. */
+    /** 1-based line number in the input file; 0 when the input has none (a Spark row). */
     int line();
 
     /** The item's id as written in the input, or null when it could not be read. */
@@ -76,7 +76,7 @@ public sealed interface ItemResult permits ItemResult.OfItem, ItemResult.Invalid
         }
     }
 
-    /** @param error what is wrong, starting with "line N: " and naming the field */
+    /** @param error what is wrong, naming the field; starting with "line N: " when the input has line numbers (N > 0) */
     record Invalid(int line, JsonNode id, String error) implements ItemResult {
         @Override
         public String outcome() {
