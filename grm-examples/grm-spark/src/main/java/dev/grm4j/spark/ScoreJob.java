@@ -118,10 +118,9 @@ public final class ScoreJob implements Callable<Integer> {
                         + " already exists; the job writes a new directory");
             }
             run(spark, input, output, scoring);
+        } catch (CommandLine.ParameterException usage) {
+            throw usage;
         } catch (Exception e) { // Spark's failures are checked exceptions that Scala throws undeclared
-            if (e instanceof CommandLine.ParameterException usage) {
-                throw usage;
-            }
             // Spark's message names the task, its attempts and the last failure's reason; its stack traces follow.
             String message = String.valueOf(e.getMessage());
             command.getErr().println("error: the job failed: " + message.lines().findFirst().orElse(message));

@@ -85,11 +85,6 @@ public final class SparkScoring implements Serializable {
         return options().concurrency();
     }
 
-    /** {@code --k}: judgements per item; above 1, the rows carry the vote's totals. */
-    public int k() {
-        return options().k();
-    }
-
     /** The flags parsed; on an executor, parsed again from the flags that were shipped. */
     private ScoreOptions options() {
         if (parsed == null) {

@@ -44,11 +44,6 @@ public final class ScoreOptions {
         return concurrency;
     }
 
-    /** {@code --k}: judgements per item. */
-    public int k() {
-        return k;
-    }
-
     /**
      * Checks the ranges picocli cannot, the judge's options included, without opening the judge.
      *
@@ -63,14 +58,14 @@ public final class ScoreOptions {
     }
 
     /**
-     * Opens the judge these options describe, every call watched by {@code watch}, for
-     * {@code concurrency} items at once (the command's own {@code --concurrency}, or a share of it).
+     * Opens the judge these options describe, once {@link #check checked}, every call watched by
+     * {@code watch}, for {@code concurrency} items at once (the command's own {@code --concurrency}, or a
+     * share of it).
      *
      * @throws CommandLine.ParameterException naming the option at fault
      */
     public ItemScorer open(CommandLine command, Function<String, String> environment, JudgeWatch watch,
                            int concurrency) {
-        check(command, environment);
         return ItemScorer.open(command, backend, environment, watch, k, Modes.adaptive(command, adaptive),
                 concurrency, deadline.get(command));
     }
